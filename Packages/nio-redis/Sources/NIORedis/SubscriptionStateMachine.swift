@@ -1,0 +1,90 @@
+import DequeModule
+
+/// The channels a subscriber wants (desired, the source of truth kept in memory)
+/// versus the ones the server has confirmed on the current connection.
+///
+/// Each `subscribe`/`unsubscribe` call that has to talk to the server is given a
+/// barrier token: the driver sends the command followed by `PING <token>`, and
+/// since Redis answers in order, the matching pong proves that every preceding
+/// (un)subscription was applied. Pure value type; no I/O.
+struct SubscriptionStateMachine {
+    private(set) var desired: Set<String>
+    private(set) var confirmed: Set<String> = []
+    private(set) var isConnected = false
+    /// Barriers sent on the current connection, oldest first.
+    private var pendingBarriers: Deque<UInt64> = []
+    private var nextBarrier: UInt64 = 0
+
+    init(initialChannels: Set<String> = []) {
+        self.desired = initialChannels
+    }
+
+    enum Command: Equatable {
+        case subscribe([String])
+        case unsubscribe([String])
+    }
+
+    enum RequestAction: Equatable {
+        /// Nothing to wait for: already applied, or disconnected (then the
+        /// desired set is updated and the next connect applies it).
+        case completeNow
+        /// Send `command` (if any), then `PING <barrier>`; complete on its pong.
+        case send(Command?, barrier: UInt64)
+    }
+
+    mutating func subscribe(_ channels: [String]) -> RequestAction {
+        let added = channels.filter { desired.insert($0).inserted }
+        guard isConnected, !(added.isEmpty && channels.allSatisfy(confirmed.contains)) else { return .completeNow }
+        return .send(added.isEmpty ? nil : .subscribe(added), barrier: makeBarrier())
+    }
+
+    mutating func unsubscribe(_ channels: [String]) -> RequestAction {
+        let removed = channels.filter { desired.remove($0) != nil }
+        guard isConnected, !(removed.isEmpty && !channels.contains(where: confirmed.contains)) else { return .completeNow }
+        return .send(removed.isEmpty ? nil : .unsubscribe(removed), barrier: makeBarrier())
+    }
+
+    /// A fresh connection: everything desired must be subscribed on it.
+    mutating func connected() -> [String] {
+        isConnected = true
+        confirmed = []
+        return desired.sorted()
+    }
+
+    /// The connection is gone. Returns the barriers to complete: their requests
+    /// are recorded in the desired set and will be applied on reconnect.
+    mutating func disconnected() -> [UInt64] {
+        isConnected = false
+        confirmed = []
+        defer { pendingBarriers.removeAll() }
+        return Array(pendingBarriers)
+    }
+
+    mutating func subscriptionConfirmed(_ channel: String) {
+        confirmed.insert(channel)
+    }
+
+    mutating func unsubscriptionConfirmed(_ channel: String) {
+        confirmed.remove(channel)
+    }
+
+    /// Returns the barriers completed by this pong (it and any older ones).
+    mutating func pongReceived(barrier: UInt64) -> [UInt64] {
+        var completed: [UInt64] = []
+        while let first = pendingBarriers.first, first <= barrier {
+            completed.append(pendingBarriers.removeFirst())
+        }
+        return completed
+    }
+
+    /// Messages for channels no longer desired (unsubscribe in flight) are dropped.
+    func shouldDeliver(_ channel: String) -> Bool {
+        desired.contains(channel)
+    }
+
+    private mutating func makeBarrier() -> UInt64 {
+        defer { nextBarrier += 1 }
+        pendingBarriers.append(nextBarrier)
+        return nextBarrier
+    }
+}
