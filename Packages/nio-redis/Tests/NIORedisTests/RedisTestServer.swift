@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 import Logging
 import NIOCore
 import NIOPosix
@@ -176,3 +177,14 @@ actor Collector<Element: Sendable> {
 }
 
 struct TimedOut: Error {}
+
+/// `XCTAssertEqual` for an async expression.
+func assertEqual<T: Equatable>(
+    _ expression: @autoclosure () async throws -> T,
+    _ expected: T,
+    file: StaticString = #filePath,
+    line: UInt = #line
+) async throws {
+    let value = try await expression()
+    XCTAssertEqual(value, expected, file: file, line: line)
+}
