@@ -1,0 +1,35 @@
+# Parley: `make run` starts a node on :8080, `make test` runs the whole suite. Both install what is
+# missing (apt-get) and start a project-local PostgreSQL and Redis under .local/.
+
+SHELL := /bin/bash
+PORT ?= 8080
+SERVICES := scripts/local-services.sh
+LOCAL_ENV = $(shell $(SERVICES) env)
+
+.PHONY: run test stop deps services build migrate clean
+
+run: services build migrate
+	@test -f .local/jwt-secret || head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > .local/jwt-secret
+	@echo "Parley: starting a node on http://127.0.0.1:$(PORT)  (Ctrl-C stops it; make stop stops PostgreSQL and Redis)"
+	$(LOCAL_ENV) PARLEY_JWT_SECRET="$$(cat .local/jwt-secret)" PARLEY_PORT=$(PORT) .build/debug/parley serve
+
+test: deps
+	scripts/test.sh
+
+stop:
+	$(SERVICES) stop
+
+deps:
+	scripts/provision.sh
+
+services: deps
+	$(SERVICES) start
+
+build: deps
+	swift build --product parley
+
+migrate: services build
+	$(LOCAL_ENV) .build/debug/parley migrate
+
+clean: stop
+	rm -rf .local .build

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what Parley needs to build, run and test, with apt-get, only where it is missing.
+set -euo pipefail
+
+missing=()
+[ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15 postgresql-client-15)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v redis-cli >/dev/null || missing+=(redis-tools)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
+command -v runuser >/dev/null || missing+=(util-linux)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "provision: installing ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

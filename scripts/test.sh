@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite against real services: starts the local PostgreSQL and Redis (stopping them
+# again afterwards if they were not running before), migrates a fresh test database, builds, and runs
+# every test target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+services=scripts/local-services.sh
+if ! $services status 2>/dev/null; then
+    trap '$services stop' EXIT
+fi
+$services start
+eval "$($services env | sed 's/^/export /')"
+
+# A fresh database for every run, so tests never see an earlier run's rows.
+admin_url="${PARLEY_DATABASE_URL%/*}/postgres"
+psql "$admin_url" -qc "DROP DATABASE IF EXISTS parley_test WITH (FORCE)" -c "CREATE DATABASE parley_test"
+export PARLEY_TEST_DATABASE_URL="${PARLEY_DATABASE_URL%/*}/parley_test"
+export PARLEY_TEST_REDIS_URL="${PARLEY_REDIS_URL%/*}/1"
+redis-cli -u "$PARLEY_TEST_REDIS_URL" flushdb >/dev/null
+
+swift build --build-tests
+PARLEY_DATABASE_URL="$PARLEY_TEST_DATABASE_URL" .build/debug/parley migrate
+swift test --skip-build
