@@ -1,0 +1,73 @@
+import Hummingbird
+
+/// `POST /reg`, `/login`, `/logout` and `/search/user` (API.md §4, Accounts).
+public struct AccountsController: Sendable {
+    let users: UserStore
+    let sessions: SessionStore
+    let tokens: TokenAuthority
+    let passwords: PasswordHasher
+
+    public init(users: UserStore, sessions: SessionStore, tokens: TokenAuthority, passwords: PasswordHasher) {
+        self.users = users
+        self.sessions = sessions
+        self.tokens = tokens
+        self.passwords = passwords
+    }
+
+    public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
+        router.post("reg", use: register)
+        router.post("login", use: login)
+        router.group()
+            .add(middleware: authentication)
+            .post("logout", use: logout)
+            .post("search/user", use: searchUser)
+    }
+
+    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Envelope<Profile> {
+        let fields = try await RequestFields.parse(request)
+        let username = try fields.username()
+        let password = try fields.newPassword()
+        let repassword = try fields.string(AccountFields.repassword, length: 0...Int.max)
+        guard password == repassword else {
+            throw ParleyError.validation(.notEqual(AccountFields.password, AccountFields.repassword))
+        }
+        let hash = try await passwords.hash(password)
+        guard let user = try await users.create(username: username, passwordHash: hash) else {
+            throw ParleyError(.usernameTaken)
+        }
+        context.logger.info("Registered", metadata: ["user.id": "\(user.id)"])
+        return Envelope(Profile(user))
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Envelope<Me> {
+        let fields = try await RequestFields.parse(request)
+        let username = try fields.string(AccountFields.username, length: 0...Int.max).precomposedStringWithCanonicalMapping
+        let password = try fields.string(AccountFields.password, length: 0...Int.max)
+        guard let (user, hash) = try await users.credentials(username: username), user.isEnabled else {
+            throw ParleyError(.loginFailed)
+        }
+        guard try await passwords.verify(password, hash: hash) else {
+            throw ParleyError(.wrongPassword)
+        }
+        let (session, superseded) = try await sessions.start(userID: user.id, lifetime: tokens.lifetime)
+        context.logger.info(
+            "Signed in",
+            metadata: ["user.id": "\(user.id)", "session.superseded": "\(superseded.count)"]
+        )
+        return Envelope(Me(user: user, token: try await tokens.sign(userID: user.id, sessionID: session)))
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
+        let identity = try context.requireIdentity()
+        try await sessions.revoke(sessionID: identity.sessionID, reason: .loggedOut)
+        context.logger.info("Signed out", metadata: ["user.id": "\(identity.userID)"])
+        return Envelope(Language(request: request) == .english ? "Signed out" : "退出成功")
+    }
+
+    @Sendable func searchUser(_ request: Request, context: AppRequestContext) async throws -> Envelope<Profile?> {
+        let fields = try await RequestFields.parse(request)
+        let keyword = try fields.string(AccountFields.keyword, length: AccountFields.keywordLength)
+        let user = try await users.enabledUser(username: keyword.precomposedStringWithCanonicalMapping)
+        return Envelope(user.map(Profile.init))
+    }
+}

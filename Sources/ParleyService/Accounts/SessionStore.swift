@@ -1,0 +1,95 @@
+import Foundation
+import PostgresNIO
+
+/// Why a session stopped working; the gateway tells the person the matching `fail` frame.
+public enum RevocationReason: String, Sendable {
+    case superseded
+    case loggedOut = "logged_out"
+    case disabled
+}
+
+/// What the database says of a token's session and user, checked on every authenticated request.
+public enum SessionState: Sendable, Equatable {
+    case active(userID: Int)
+    /// Revoked, superseded by a newer login, or unknown.
+    case invalid
+    /// The user was deleted or disabled.
+    case userDisabled
+}
+
+/// The SQL for sessions: one active session per account, revoked at once by a new login or a
+/// logout, so a token stops working on every node with the next request.
+public struct SessionStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// A new session for `userID`, revoking the previous one in the same transaction.
+    ///
+    /// The user's row is locked first, so two logins racing on two nodes are ordered: the later
+    /// revokes the earlier, and exactly one session stays active.
+    /// - Returns: the new session and the ids of the sessions it superseded.
+    public func start(userID: Int, lifetime: Duration) async throws -> (session: UUID, superseded: [UUID]) {
+        try await database.transaction { connection in
+            try await connection.query("SELECT 1 FROM users WHERE id = \(userID) FOR UPDATE", logger: database.logger)
+            // Revoked sessions can never work again: drop them instead of keeping them forever.
+            try await connection.query(
+                "DELETE FROM sessions WHERE user_id = \(userID) AND revoked_at IS NOT NULL",
+                logger: database.logger
+            )
+            var superseded: [UUID] = []
+            for try await id in try await connection.query(
+                """
+                UPDATE sessions SET revoked_at = now(), revoked_reason = \(RevocationReason.superseded.rawValue)
+                WHERE user_id = \(userID) AND revoked_at IS NULL RETURNING id
+                """,
+                logger: database.logger
+            ).decode(UUID.self) {
+                superseded.append(id)
+            }
+            let seconds = Double(lifetime.components.seconds)
+            let rows = try await connection.query(
+                """
+                INSERT INTO sessions (user_id, expires_at)
+                VALUES (\(userID), now() + make_interval(secs => \(seconds))) RETURNING id
+                """,
+                logger: database.logger
+            )
+            for try await id in rows.decode(UUID.self) {
+                return (id, superseded)
+            }
+            preconditionFailure("INSERT … RETURNING returned no row")
+        }
+    }
+
+    /// Revokes `sessionID`; `false` when it was not active.
+    @discardableResult
+    public func revoke(sessionID: UUID, reason: RevocationReason) async throws -> Bool {
+        let rows = try await database.query(
+            """
+            UPDATE sessions SET revoked_at = now(), revoked_reason = \(reason.rawValue)
+            WHERE id = \(sessionID) AND revoked_at IS NULL RETURNING id
+            """
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// The state of a token's session and user, in one query.
+    public func state(sessionID: UUID, userID: Int) async throws -> SessionState {
+        let rows = try await database.query(
+            """
+            SELECT u.status, s.id IS NOT NULL AND s.revoked_at IS NULL AND s.expires_at > now()
+            FROM users u LEFT JOIN sessions s ON s.id = \(sessionID) AND s.user_id = u.id
+            WHERE u.id = \(userID)
+            """
+        )
+        for try await (status, active) in rows.decode((Int16, Bool).self) {
+            if status != 1 { return .userDisabled }
+            return active ? .active(userID: userID) : .invalid
+        }
+        return .userDisabled
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import PostgresNIO
+
+/// The SQL for accounts.
+public struct UserStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// The columns of ``User``, in the order ``decodeUser(_:)`` reads them.
+    static let columns = "id, username, nickname, avatar, sex, sign, area, email, phone, status, created_at, updated_at"
+
+    /// Creates an account; `nil` when the username is taken (the unique constraint decides, so two
+    /// concurrent registrations can never both succeed).
+    public func create(username: String, passwordHash: String) async throws -> User? {
+        do {
+            let rows = try await database.query(
+                """
+                INSERT INTO users (username, password_hash) VALUES (\(username), \(passwordHash))
+                RETURNING \(unescaped: Self.columns)
+                """
+            )
+            return try await Self.decodeUsers(rows).first
+        } catch where Database.isUniqueViolation(error, constraint: "users_username_key") {
+            return nil
+        }
+    }
+
+    /// The account and its password hash, for signing in.
+    public func credentials(username: String) async throws -> (user: User, passwordHash: String)? {
+        let rows = try await database.query(
+            "SELECT \(unescaped: Self.columns), password_hash FROM users WHERE username = \(username)"
+        )
+        for try await row in rows {
+            return (try Self.decodeUser(row), try row.makeRandomAccess()["password_hash"].decode(String.self))
+        }
+        return nil
+    }
+
+    public func user(id: Int) async throws -> User? {
+        try await Self.decodeUsers(
+            database.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)")
+        ).first
+    }
+
+    /// An enabled account by its exact username.
+    public func enabledUser(username: String) async throws -> User? {
+        try await Self.decodeUsers(
+            database.query("SELECT \(unescaped: Self.columns) FROM users WHERE username = \(username) AND status = 1")
+        ).first
+    }
+
+    static func decodeUsers(_ rows: PostgresRowSequence) async throws -> [User] {
+        var users: [User] = []
+        for try await row in rows {
+            users.append(try decodeUser(row))
+        }
+        return users
+    }
+
+    static func decodeUser(_ row: PostgresRow) throws -> User {
+        let (id, username, nickname, avatar, sex, sign, area, email, phone, status, createdAt, updatedAt) =
+            try row.decode((Int, String, String, String, String, String, String, String, String, Int16, Date, Date).self)
+        return User(
+            id: id, username: username, nickname: nickname, avatar: avatar, sex: sex, sign: sign, area: area,
+            email: email, phone: phone, status: Int(status), createdAt: createdAt, updatedAt: updatedAt
+        )
+    }
+}

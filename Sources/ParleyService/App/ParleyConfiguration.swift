@@ -1,0 +1,94 @@
+import Configuration
+import Foundation
+import Logging
+
+/// Everything a node is told at start-up (API.md §7), read from `PARLEY_*` environment variables
+/// and overridden by command-line flags of the same name (`PARLEY_NODE_ID` → `--node-id`).
+public struct ParleyConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var nodeID: String
+    public var databaseURL = "postgres://parley@127.0.0.1:5432/parley"
+    public var redisURL = "redis://127.0.0.1:6379/0"
+    public var redisPrefix = "parley:"
+    public var jwtSecret: String?
+    public var tokenLifetime: Duration = .seconds(604_800)
+    public var adminToken: String?
+    public var bcryptCost = 10
+    public var heartbeat: Duration = .seconds(3)
+    public var presenceTTL: Duration = .seconds(10)
+    public var logLevel: Logger.Level = .info
+    public var version = ParleyConfiguration.version
+
+    /// The release this binary was built as.
+    public static let version = "0.1.0"
+
+    /// Defaults everywhere, a node id made from the host name and a random suffix.
+    public init() {
+        nodeID = Self.defaultNodeID()
+    }
+
+    /// Reads every setting under `parley.` (`PARLEY_` in the environment) from `reader`.
+    public init(reader: ConfigReader) throws {
+        self.init()
+        let reader = reader.scoped(to: "parley")
+        host = reader.string(forKey: "host") ?? host
+        port = try reader.integer("port", environment: "PARLEY_PORT", in: 0...65_535) ?? port
+        nodeID = reader.string(forKey: "node.id").flatMap { $0.isEmpty ? nil : $0 } ?? nodeID
+        databaseURL = reader.string(forKey: "database.url") ?? databaseURL
+        redisURL = reader.string(forKey: "redis.url") ?? redisURL
+        redisPrefix = reader.string(forKey: "redis.prefix") ?? redisPrefix
+        jwtSecret = reader.string(forKey: "jwt.secret", isSecret: true)
+        if let seconds = try reader.integer("token.ttl", environment: "PARLEY_TOKEN_TTL", in: 60...31_536_000) {
+            tokenLifetime = .seconds(seconds)
+        }
+        adminToken = reader.string(forKey: "admin.token", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+        bcryptCost = try reader.integer("bcrypt.cost", environment: "PARLEY_BCRYPT_COST", in: 4...31) ?? bcryptCost
+        if let seconds = try reader.integer("heartbeat", environment: "PARLEY_HEARTBEAT", in: 1...3_600) {
+            heartbeat = .seconds(seconds)
+        }
+        if let seconds = try reader.integer("presence.ttl", environment: "PARLEY_PRESENCE_TTL", in: 2...86_400) {
+            presenceTTL = .seconds(seconds)
+        }
+        guard presenceTTL > heartbeat else {
+            throw ConfigurationError.invalid(
+                "PARLEY_PRESENCE_TTL",
+                reason: "must be longer than PARLEY_HEARTBEAT, or every node expires between two heartbeats"
+            )
+        }
+        if let level = reader.string(forKey: "log.level") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError.invalid("PARLEY_LOG_LEVEL", reason: "unknown level \(level)")
+            }
+            logLevel = parsed
+        }
+    }
+
+    /// The signing secret `serve` cannot start without.
+    public func requiredJWTSecret() throws -> String {
+        guard let jwtSecret, jwtSecret.utf8.count >= TokenAuthority.minimumSecretLength else {
+            throw ConfigurationError.invalid(
+                "PARLEY_JWT_SECRET",
+                reason: "serve needs a secret of at least \(TokenAuthority.minimumSecretLength) bytes"
+                    + (jwtSecret.map { " (got \($0.utf8.count))" } ?? " (none set)")
+            )
+        }
+        return jwtSecret
+    }
+
+    static func defaultNodeID() -> String {
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        return "\(ProcessInfo.processInfo.hostName)-\(suffix)"
+    }
+}
+
+extension ConfigReader {
+    /// An integer setting, refused with its variable's name when it is not a number in `range`.
+    fileprivate func integer(_ key: ConfigKey, environment name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = string(forKey: key) else { return nil }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw ConfigurationError.invalid(name, reason: "expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(text)")
+        }
+        return value
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+
+/// A successful answer: `{"msg":"ok","data":<payload>}` with status 200 (API.md §1).
+public struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator, Sendable {
+    public let data: Payload
+
+    public init(_ data: Payload) {
+        self.data = data
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try JSONBody.response(status: .ok, body: SuccessBody(data: data))
+    }
+}
+
+/// The failure answer: `{"msg":"fail","data":"<text>","code":"<code>"}`.
+struct FailureBody: Encodable {
+    let msg = "fail"
+    let data: String
+    let code: String
+}
+
+private struct SuccessBody<Payload: Encodable>: Encodable {
+    let msg = "ok"
+    let data: Payload
+}
+
+/// The JSON encoding every answer shares: ISO 8601 UTC timestamps with milliseconds.
+enum JSONBody {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.string(from: date))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func response(status: HTTPResponse.Status, body: some Encodable) throws -> Response {
+        let data = try encoder().encode(body)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}
+
+/// ISO 8601 timestamps with milliseconds in UTC: `2026-11-25T13:00:00.000Z`.
+public enum Timestamp {
+    public static func string(from date: Date) -> String {
+        date.formatted(
+            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+        )
+    }
+}

@@ -1,0 +1,123 @@
+import HTTPTypes
+
+/// Every failure Parley answers with: its HTTP status, its stable machine code and its text.
+///
+/// This is the one catalogue of user-facing texts. The Chinese texts are part of the contract
+/// (API.md): the client compares some of them, so change none without changing API.md.
+public enum ErrorCode: Sendable, Equatable {
+    // 400
+    case badRequest
+    case malformedBody
+    case unsupportedContentType
+    case loginFailed
+    case wrongPassword
+    case cannotAddSelf
+    case cannotReportSelf
+    // 401
+    case unauthenticated
+    case tokenInvalid
+    case tokenExpired
+    // 403
+    case userDisabled
+    // 404
+    case routeNotFound
+    case notFound
+    case userNotFound
+    // 409
+    case usernameTaken
+    // 413
+    case payloadTooLarge
+    // 422
+    case validation(ValidationFailure)
+    // 429
+    case rateLimited
+    // 500
+    case internalError
+    // 503
+    case unavailable
+
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .badRequest, .malformedBody, .unsupportedContentType, .loginFailed, .wrongPassword,
+            .cannotAddSelf, .cannotReportSelf:
+            .badRequest
+        case .unauthenticated, .tokenInvalid, .tokenExpired: .unauthorized
+        case .userDisabled: .forbidden
+        case .routeNotFound, .notFound, .userNotFound: .notFound
+        case .usernameTaken: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .validation: .unprocessableContent
+        case .rateLimited: .tooManyRequests
+        case .internalError: .internalServerError
+        case .unavailable: .serviceUnavailable
+        }
+    }
+
+    /// The stable snake_case code that programs switch on.
+    public var code: String {
+        switch self {
+        case .badRequest, .malformedBody, .unsupportedContentType: "bad_request"
+        case .loginFailed: "login_failed"
+        case .wrongPassword: "wrong_password"
+        case .cannotAddSelf: "cannot_add_self"
+        case .cannotReportSelf: "cannot_report_self"
+        case .unauthenticated: "unauthenticated"
+        case .tokenInvalid: "token_invalid"
+        case .tokenExpired: "token_expired"
+        case .userDisabled: "user_disabled"
+        case .routeNotFound, .notFound: "not_found"
+        case .userNotFound: "user_not_found"
+        case .usernameTaken: "username_taken"
+        case .payloadTooLarge: "payload_too_large"
+        case .validation: "validation_failed"
+        case .rateLimited: "rate_limited"
+        case .internalError: "internal"
+        case .unavailable: "unavailable"
+        }
+    }
+
+    /// The sentence shown to the person.
+    public func text(in language: Language) -> String {
+        switch (self, language) {
+        case (.validation(let failure), _): failure.text(in: language)
+        case (.badRequest, .chinese): "请求不合法"
+        case (.badRequest, .english): "Bad request"
+        case (.malformedBody, .chinese): "请求体不是合法的 JSON 或表单"
+        case (.malformedBody, .english): "The request body is not valid JSON or form data"
+        case (.unsupportedContentType, .chinese): "请求体格式必须是 JSON 或表单"
+        case (.unsupportedContentType, .english): "The request body must be JSON or form data"
+        case (.loginFailed, .chinese): "用户不存在或已被禁用"
+        case (.loginFailed, .english): "The user does not exist or is disabled"
+        case (.wrongPassword, .chinese): "密码错误"
+        case (.wrongPassword, .english): "Wrong password"
+        case (.cannotAddSelf, .chinese): "不能添加自己"
+        case (.cannotAddSelf, .english): "You cannot add yourself"
+        case (.cannotReportSelf, .chinese): "不能举报自己"
+        case (.cannotReportSelf, .english): "You cannot report yourself"
+        case (.unauthenticated, .chinese): "您没有权限访问该接口!"
+        case (.unauthenticated, .english): "You are not allowed to access this route!"
+        case (.tokenInvalid, .chinese): "Token 令牌不合法!"
+        case (.tokenInvalid, .english): "The token is invalid!"
+        case (.tokenExpired, .chinese): "token 已过期! 请重新获取令牌"
+        case (.tokenExpired, .english): "The token has expired! Please sign in again"
+        case (.userDisabled, .chinese): "用户不存在或已被禁用"
+        case (.userDisabled, .english): "The user does not exist or is disabled"
+        case (.routeNotFound, .chinese): "接口不存在"
+        case (.routeNotFound, .english): "No such route"
+        case (.notFound, .chinese): "该记录不存在"
+        case (.notFound, .english): "The record does not exist"
+        case (.userNotFound, .chinese): "用户不存在"
+        case (.userNotFound, .english): "The user does not exist"
+        case (.usernameTaken, .chinese): "用户名已存在"
+        case (.usernameTaken, .english): "The username is already taken"
+        case (.payloadTooLarge, .chinese): "请求体过大"
+        case (.payloadTooLarge, .english): "The request body is too large"
+        case (.rateLimited, .chinese): "尝试次数过多，请稍后再试"
+        case (.rateLimited, .english): "Too many attempts, please try again later"
+        case (.internalError, .chinese): "服务器内部错误"
+        case (.internalError, .english): "Internal server error"
+        case (.unavailable, .chinese): "服务暂时不可用，请稍后再试"
+        case (.unavailable, .english): "The service is temporarily unavailable, please try again later"
+        }
+    }
+}

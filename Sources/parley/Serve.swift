@@ -1,0 +1,35 @@
+import ArgumentParser
+import Hummingbird
+import ParleyService
+
+/// `parley serve`: runs one node until SIGTERM or SIGINT, then shuts down gracefully.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run one Parley node.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Listen address (PARLEY_HOST).") var host: String?
+    @Option(help: "Listen port (PARLEY_PORT).") var port: String?
+    @Option(help: "This node's id in presence and the dashboard (PARLEY_NODE_ID).") var nodeId: String?
+    @Option(help: "Redis URL (PARLEY_REDIS_URL).") var redisUrl: String?
+    @Option(help: "Prefix of every Redis key and channel (PARLEY_REDIS_PREFIX).") var redisPrefix: String?
+    @Option(help: "Token signing secret, at least 32 bytes (PARLEY_JWT_SECRET).") var jwtSecret: String?
+    @Option(help: "Token lifetime in seconds (PARLEY_TOKEN_TTL).") var tokenTtl: String?
+    @Option(help: "Bearer token of the operations API; unset turns it off (PARLEY_ADMIN_TOKEN).") var adminToken: String?
+    @Option(help: "bcrypt cost (PARLEY_BCRYPT_COST).") var bcryptCost: String?
+    @Option(help: "Node heartbeat period in seconds (PARLEY_HEARTBEAT).") var heartbeat: String?
+    @Option(help: "Seconds after which presence and node records expire (PARLEY_PRESENCE_TTL).") var presenceTtl: String?
+
+    func run() async throws {
+        let flags = common.flags.merging([
+            "parley.host": host, "parley.port": port, "parley.node.id": nodeId, "parley.redis.url": redisUrl,
+            "parley.redis.prefix": redisPrefix, "parley.jwt.secret": jwtSecret, "parley.token.ttl": tokenTtl,
+            "parley.admin.token": adminToken, "parley.bcrypt.cost": bcryptCost, "parley.heartbeat": heartbeat,
+            "parley.presence.ttl": presenceTtl,
+        ]) { $1 }
+        let configuration = try ParleyConfiguration.load(flags: flags)
+        _ = try configuration.requiredJWTSecret()
+        let app = try await buildApplication(configuration: configuration, logger: configuration.makeLogger(label: "parley"))
+        try await app.runService()
+    }
+}
