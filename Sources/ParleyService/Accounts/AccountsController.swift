@@ -61,7 +61,7 @@ public struct AccountsController: Sendable {
         let identity = try context.requireIdentity()
         try await sessions.revoke(sessionID: identity.sessionID, reason: .loggedOut)
         context.logger.info("Signed out", metadata: ["user.id": "\(identity.userID)"])
-        return Envelope(Language(request: request) == .english ? "Signed out" : "退出成功")
+        return Envelope(.loggedOut, for: request)
     }
 
     @Sendable func searchUser(_ request: Request, context: AppRequestContext) async throws -> Envelope<Profile?> {

@@ -1,5 +1,9 @@
 import HTTPTypes
+import Hummingbird
 
+/// The one catalogue of user-facing texts: failures (``ErrorCode``) and success sentences
+/// (``SuccessText``), in Chinese and English.
+///
 /// Every failure Parley answers with: its HTTP status, its stable machine code and its text.
 ///
 /// This is the one catalogue of user-facing texts. The Chinese texts are part of the contract
@@ -119,5 +123,32 @@ public enum ErrorCode: Sendable, Equatable {
         case (.unavailable, .chinese): "服务暂时不可用，请稍后再试"
         case (.unavailable, .english): "The service is temporarily unavailable, please try again later"
         }
+    }
+}
+
+/// The texts of successful answers whose `data` is a sentence.
+public enum SuccessText: Sendable {
+    /// `POST /logout`.
+    case loggedOut
+    /// A change was applied (`POST /apply/handle/:id`).
+    case done
+    /// A setting was changed (`POST /friend/set…`).
+    case ok
+
+    public func text(in language: Language) -> String {
+        switch (self, language) {
+        case (.loggedOut, .chinese): "退出成功"
+        case (.loggedOut, .english): "Signed out"
+        case (.done, .chinese): "操作成功"
+        case (.done, .english): "Done"
+        case (.ok, _): "ok"
+        }
+    }
+}
+
+extension Envelope where Payload == String {
+    /// A success whose data is a sentence from the catalogue, in the request's language.
+    public init(_ text: SuccessText, for request: Request) {
+        self.init(text.text(in: Language(request: request)))
     }
 }
