@@ -1,13 +1,11 @@
 import HTTPTypes
 import Hummingbird
 
-/// The one catalogue of user-facing texts: failures (``ErrorCode``) and success sentences
-/// (``SuccessText``), in Chinese and English.
-///
 /// Every failure Parley answers with: its HTTP status, its stable machine code and its text.
 ///
-/// This is the one catalogue of user-facing texts. The Chinese texts are part of the contract
-/// (API.md): the client compares some of them, so change none without changing API.md.
+/// This file is the one catalogue of user-facing texts, failures and success sentences
+/// (``SuccessText``), in Chinese and English. The Chinese texts are part of the contract (API.md):
+/// the client compares some of them, so change none without changing API.md.
 public enum ErrorCode: Sendable, Equatable {
     // 400
     case badRequest
