@@ -1,0 +1,36 @@
+import NIOCore
+
+/// How the node speaks to one socket from any thread: commands travel down the socket's pipeline
+/// as user events, so the socket's own handler acts on them on its event loop.
+public struct SocketHandle: Sendable, Hashable {
+    /// Unique on this node for the process's lifetime.
+    public let id: UInt64
+    let channel: any Channel
+
+    enum Command {
+        case send(ServerFrame)
+        /// Send the `fail` frame, then close with its code.
+        case close(SocketCloseReason)
+        /// Close with 1001 and no `fail` frame: this node is going away, the client should reconnect
+        /// elsewhere (API.md §5).
+        case goAway
+        /// Close with 1013: the node cannot serve sockets right now (a dependency is down).
+        case tryAgainLater
+    }
+
+    func send(_ frame: ServerFrame) { channel.triggerUserOutboundEvent(Command.send(frame), promise: nil) }
+    func close(_ reason: SocketCloseReason) { channel.triggerUserOutboundEvent(Command.close(reason), promise: nil) }
+    func goAway() { channel.triggerUserOutboundEvent(Command.goAway, promise: nil) }
+    func tryAgainLater() { channel.triggerUserOutboundEvent(Command.tryAgainLater, promise: nil) }
+
+    public static func == (lhs: SocketHandle, rhs: SocketHandle) -> Bool { lhs.id == rhs.id }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+}
+
+/// What a socket tells the node about itself.
+public protocol SocketLifecycleDelegate: Sendable {
+    /// The upgrade completed; `token` is the `token` query parameter, if any.
+    func socketOpened(_ socket: SocketHandle, token: String?)
+    /// The socket is gone, whoever closed it.
+    func socketClosed(_ socket: SocketHandle)
+}

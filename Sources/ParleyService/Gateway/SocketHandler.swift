@@ -1,0 +1,161 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// One WebSocket after the upgrade: answers pings, applies the size and UTF-8 rules, pings the
+/// client and drops it after ``SocketTimings/silenceLimit`` of silence, writes the node's frames
+/// and performs the close handshake.
+///
+/// It is a plain channel handler, no Swift task per socket: a chat node's capacity is its memory
+/// per idle socket, and a parked task costs several times what this handler does.
+final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private enum State {
+        case open
+        /// We sent a close frame and wait for the client's (or the timeout).
+        case closing(Scheduled<Void>?)
+        case closed
+    }
+
+    private let handle: SocketHandle
+    private let token: String?
+    private let delegate: any SocketLifecycleDelegate
+    private let timings: SocketTimings
+    private var state = State.open
+    private var aggregator = FrameAggregator()
+    private var lastHeard = NIODeadline.now()
+    private var keepAlive: RepeatedTask?
+
+    init(handle: SocketHandle, token: String?, delegate: any SocketLifecycleDelegate, timings: SocketTimings) {
+        self.handle = handle
+        self.token = token
+        self.delegate = delegate
+        self.timings = timings
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        keepAlive = context.eventLoop.scheduleRepeatedTask(initialDelay: timings.pingInterval, delay: timings.pingInterval) { _ in
+            let (handler, context) = loopBound.value
+            handler.keepAliveTick(context: context)
+        }
+        delegate.socketOpened(handle, token: token)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        keepAlive?.cancel()
+        keepAlive = nil
+        if case .closing(let timeout) = state { timeout?.cancel() }
+        state = .closed
+        delegate.socketClosed(handle)
+        context.fireChannelInactive()
+    }
+
+    // MARK: Client → server
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        lastHeard = .now()
+        switch frame.opcode {
+        case .ping:
+            guard case .open = state else { return }
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .pong:
+            break
+        case .connectionClose:
+            receivedClose(context: context, frame: frame)
+        default:
+            guard case .open = state else { return }
+            if case .violation(let code) = aggregator.receive(frame) {
+                startClosing(context: context, code: code)
+            }
+        }
+    }
+
+    private func receivedClose(context: ChannelHandlerContext, frame: WebSocketFrame) {
+        switch state {
+        case .open:
+            // The client closes: echo its code, then drop the connection.
+            var data = frame.unmaskedData
+            let code = data.readWebSocketErrorCode() ?? .normalClosure
+            state = .closing(nil)
+            context.writeAndFlush(wrapOutboundOut(Self.closeFrame(code, allocator: context.channel.allocator)))
+                .whenComplete { _ in context.close(promise: nil) }
+        case .closing:
+            context.close(promise: nil)
+        case .closed:
+            break
+        }
+    }
+
+    private func keepAliveTick(context: ChannelHandlerContext) {
+        guard case .open = state else { return }
+        if NIODeadline.now() - lastHeard >= timings.silenceLimit {
+            startClosing(context: context, code: .normalClosure)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+        }
+    }
+
+    // MARK: Node → client
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let command = event as? SocketHandle.Command else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        promise?.succeed()
+        guard case .open = state else { return }
+        switch command {
+        case .send(let frame):
+            send(frame, context: context)
+        case .close(let reason):
+            send(.fail(reason), context: context)
+            startClosing(context: context, code: .unknown(reason.closeCode))
+        case .goAway:
+            startClosing(context: context, code: .goingAway)
+        case .tryAgainLater:
+            startClosing(context: context, code: .unknown(1013))
+        }
+    }
+
+    /// Writes a frame, unless the client stopped reading: a socket whose outbound buffer is over the
+    /// high-water mark is dropped rather than buffered without bound. Nothing is lost by that —
+    /// chat messages wait in PostgreSQL until the client fetches them after reconnecting.
+    private func send(_ frame: ServerFrame, context: ChannelHandlerContext) {
+        guard context.channel.isWritable else {
+            state = .closed
+            context.close(promise: nil)
+            return
+        }
+        let text = frame.text
+        var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+    }
+
+    private func startClosing(context: ChannelHandlerContext, code: WebSocketErrorCode) {
+        guard case .open = state else { return }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let timeout = context.eventLoop.scheduleTask(in: timings.closeHandshakeTimeout) {
+            loopBound.value.close(promise: nil)
+        }
+        state = .closing(timeout)
+        context.writeAndFlush(wrapOutboundOut(Self.closeFrame(code, allocator: context.channel.allocator)), promise: nil)
+    }
+
+    private static func closeFrame(_ code: WebSocketErrorCode, allocator: ByteBufferAllocator) -> WebSocketFrame {
+        var data = allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        return WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Protocol errors were answered by NIO's WebSocketProtocolErrorHandler (e.g. 1009 for an
+        // oversized frame); anything else ends the connection.
+        context.close(promise: nil)
+    }
+}
