@@ -1,0 +1,226 @@
+/// The node's decisions about the sockets it holds, as a value with no I/O: which socket owns an
+/// account, what a kick, a close or a Redis reset does. ``Gateway`` feeds it events and performs
+/// the actions it returns.
+///
+/// The cluster-wide order is a per-account *generation* handed out atomically by Redis: a newer
+/// socket or session event carries a higher generation, and everything older closes. So two logins
+/// racing on two nodes leave exactly one socket, and a socket never closes its own successor.
+struct GatewayStateMachine {
+    typealias ConnectionID = UInt64
+    typealias Generation = Int64
+
+    enum Phase: Equatable {
+        /// Checking the token, the session and the user in PostgreSQL.
+        case authenticating
+        /// Waiting for the subscription to the account's channel, so no kick can slip past.
+        case subscribing(userID: Int)
+        /// Waiting for Redis to hand out this socket's generation.
+        case claiming(userID: Int)
+        /// The account's socket on this node, from its generation on.
+        case live(userID: Int, generation: Generation)
+        /// Told to close; waiting for the connection to end.
+        case closing(userID: Int?, generation: Generation?)
+    }
+
+    /// A socket closed by a newer generation with this reason, while it was still claiming.
+    struct Supersession: Equatable {
+        var generation: Generation
+        var reason: SocketCloseReason
+    }
+
+    private struct Account {
+        var connections: Set<ConnectionID> = []
+        /// The newest supersession seen while a socket of the account was still claiming.
+        var supersession: Supersession?
+        var isSubscribed = false
+    }
+
+    enum Action: Equatable {
+        case authenticate(ConnectionID)
+        case subscribe(userID: Int)
+        case claim(ConnectionID, userID: Int)
+        /// Check once more, after the claim, that the session was not revoked meanwhile.
+        case verifySession(ConnectionID, userID: Int)
+        case close(ConnectionID, SocketCloseReason)
+        /// Close without a `fail` frame: the node is going away (1001).
+        case goAway(ConnectionID)
+        /// Close with 1013: the node could not reach Redis for this socket.
+        case tryAgainLater(ConnectionID)
+        /// Remove the account's presence if it still names this generation.
+        case release(userID: Int, generation: Generation)
+        case unsubscribe(userID: Int)
+    }
+
+    private(set) var phases: [ConnectionID: Phase] = [:]
+    private var accounts: [Int: Account] = [:]
+    private(set) var isDraining = false
+
+    /// Live sockets: the accounts with a socket on this node.
+    var liveCount: Int {
+        phases.values.reduce(0) { count, phase in
+            if case .live = phase { return count + 1 }
+            return count
+        }
+    }
+
+    /// Every live socket, for re-registering presence after Redis lost it.
+    var liveSockets: [(connection: ConnectionID, userID: Int, generation: Generation)] {
+        phases.compactMap { connection, phase in
+            guard case .live(let userID, let generation) = phase else { return nil }
+            return (connection, userID, generation)
+        }
+    }
+
+    // MARK: Events
+
+    mutating func socketOpened(_ connection: ConnectionID) -> [Action] {
+        guard !isDraining else {
+            phases[connection] = .closing(userID: nil, generation: nil)
+            return [.goAway(connection)]
+        }
+        phases[connection] = .authenticating
+        return [.authenticate(connection)]
+    }
+
+    mutating func authenticated(_ connection: ConnectionID, userID: Int) -> [Action] {
+        guard phases[connection] == .authenticating else { return [] }
+        var account = accounts[userID] ?? Account()
+        account.connections.insert(connection)
+        defer { accounts[userID] = account }
+        if account.isSubscribed {
+            phases[connection] = .claiming(userID: userID)
+            return [.claim(connection, userID: userID)]
+        }
+        phases[connection] = .subscribing(userID: userID)
+        let alreadyAsked = account.connections.contains { other in
+            other != connection && phases[other] == .subscribing(userID: userID)
+        }
+        return alreadyAsked ? [] : [.subscribe(userID: userID)]
+    }
+
+    mutating func authenticationFailed(_ connection: ConnectionID, reason: SocketCloseReason) -> [Action] {
+        guard phases[connection] == .authenticating else { return [] }
+        phases[connection] = .closing(userID: nil, generation: nil)
+        return [.close(connection, reason)]
+    }
+
+    mutating func subscribed(userID: Int) -> [Action] {
+        guard var account = accounts[userID] else { return [.unsubscribe(userID: userID)] }
+        account.isSubscribed = true
+        accounts[userID] = account
+        return account.connections.sorted().compactMap { connection in
+            guard phases[connection] == .subscribing(userID: userID) else { return nil }
+            phases[connection] = .claiming(userID: userID)
+            return .claim(connection, userID: userID)
+        }
+    }
+
+    /// Redis could not be reached for `userID`'s subscription or claim.
+    mutating func redisFailed(userID: Int) -> [Action] {
+        guard let account = accounts[userID] else { return [] }
+        return account.connections.sorted().compactMap { connection in
+            switch phases[connection] {
+            case .subscribing, .claiming:
+                phases[connection] = .closing(userID: userID, generation: nil)
+                return .tryAgainLater(connection)
+            default:
+                return nil
+            }
+        }
+    }
+
+    mutating func claimed(_ connection: ConnectionID, userID: Int, generation: Generation) -> [Action] {
+        guard phases[connection] == .claiming(userID: userID), var account = accounts[userID] else {
+            // Closed while claiming: give the presence back.
+            return [.release(userID: userID, generation: generation)]
+        }
+        if let supersession = account.supersession, supersession.generation > generation {
+            phases[connection] = .closing(userID: userID, generation: generation)
+            if !account.connections.contains(where: { if case .claiming = phases[$0] { true } else { false } }) {
+                account.supersession = nil
+            }
+            accounts[userID] = account
+            return [.close(connection, supersession.reason), .release(userID: userID, generation: generation)]
+        }
+        phases[connection] = .live(userID: userID, generation: generation)
+        var actions: [Action] = [.verifySession(connection, userID: userID)]
+        // An older socket of the same account on this node: the newest wins here too.
+        actions += supersede(userID: userID, below: generation, reason: .kicked)
+        return actions
+    }
+
+    /// A kick, logout or disable for `userID`: every socket older than `generation` closes.
+    mutating func superseded(userID: Int, generation: Generation, reason: SocketCloseReason) -> [Action] {
+        guard var account = accounts[userID] else { return [] }
+        if account.connections.contains(where: { if case .claiming = phases[$0] { true } else { false } }) {
+            if (account.supersession?.generation ?? .min) < generation {
+                account.supersession = Supersession(generation: generation, reason: reason)
+            }
+            accounts[userID] = account
+        }
+        return supersede(userID: userID, below: generation, reason: reason)
+    }
+
+    /// The session check after the claim found the session revoked or the user disabled.
+    mutating func sessionRevoked(_ connection: ConnectionID, reason: SocketCloseReason) -> [Action] {
+        guard case .live(let userID, let generation) = phases[connection] else { return [] }
+        phases[connection] = .closing(userID: userID, generation: generation)
+        return [.close(connection, reason), .release(userID: userID, generation: generation)]
+    }
+
+    mutating func socketClosed(_ connection: ConnectionID) -> [Action] {
+        guard let phase = phases.removeValue(forKey: connection) else { return [] }
+        var actions: [Action] = []
+        let userID: Int?
+        switch phase {
+        case .authenticating: userID = nil
+        case .subscribing(let user), .claiming(let user): userID = user
+        case .live(let user, let generation):
+            userID = user
+            actions.append(.release(userID: user, generation: generation))
+        case .closing(let user, _): userID = user
+        }
+        if let userID, var account = accounts[userID] {
+            account.connections.remove(connection)
+            if account.connections.isEmpty {
+                accounts[userID] = nil
+                if account.isSubscribed { actions.append(.unsubscribe(userID: userID)) }
+            } else {
+                accounts[userID] = account
+            }
+        }
+        return actions
+    }
+
+    /// Graceful shutdown: every socket closes with 1001 and new ones are refused.
+    mutating func drain() -> [Action] {
+        isDraining = true
+        return phases.keys.sorted().flatMap { connection -> [Action] in
+            switch phases[connection]! {
+            case .closing:
+                return []
+            case .live(let userID, let generation):
+                phases[connection] = .closing(userID: userID, generation: generation)
+                return [.goAway(connection), .release(userID: userID, generation: generation)]
+            case .subscribing(let userID), .claiming(let userID):
+                phases[connection] = .closing(userID: userID, generation: nil)
+            case .authenticating:
+                phases[connection] = .closing(userID: nil, generation: nil)
+            }
+            return [.goAway(connection)]
+        }
+    }
+
+    private mutating func supersede(userID: Int, below generation: Generation, reason: SocketCloseReason) -> [Action] {
+        guard let account = accounts[userID] else { return [] }
+        var actions: [Action] = []
+        for connection in account.connections.sorted() {
+            guard case .live(_, let current) = phases[connection], current < generation else { continue }
+            phases[connection] = .closing(userID: userID, generation: current)
+            // The newer owner's claim already replaced the presence; the release is a no-op then,
+            // and it clears the presence after a logout or disable.
+            actions += [.close(connection, reason), .release(userID: userID, generation: current)]
+        }
+        return actions
+    }
+}

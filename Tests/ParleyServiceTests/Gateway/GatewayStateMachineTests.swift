@@ -1,0 +1,135 @@
+import Testing
+@testable import ParleyService
+
+/// The gateway's decisions as sequences of events, without sockets, Redis or PostgreSQL.
+@Suite("GatewayStateMachine")
+struct GatewayStateMachineTests {
+    typealias Machine = GatewayStateMachine
+
+    /// Opens, authenticates and subscribes `connection` for `user`, up to its claim.
+    func claiming(_ machine: inout Machine, _ connection: UInt64, user: Int) {
+        #expect(machine.socketOpened(connection) == [.authenticate(connection)])
+        let actions = machine.authenticated(connection, userID: user)
+        if actions == [.subscribe(userID: user)] {
+            #expect(machine.subscribed(userID: user) == [.claim(connection, userID: user)])
+        } else {
+            #expect(actions == [.claim(connection, userID: user)])
+        }
+    }
+
+    @Test func aSocketBecomesLiveAfterSubscribeAndClaim() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        #expect(machine.claimed(1, userID: 7, generation: 100) == [.verifySession(1, userID: 7)])
+        #expect(machine.phases[1] == .live(userID: 7, generation: 100))
+        #expect(machine.liveCount == 1)
+    }
+
+    @Test func aRefusedTokenClosesWithItsReason() {
+        var machine = Machine()
+        _ = machine.socketOpened(1)
+        #expect(machine.authenticationFailed(1, reason: .tokenExpired) == [.close(1, .tokenExpired)])
+        #expect(machine.socketClosed(1) == [])
+        #expect(machine.phases.isEmpty)
+    }
+
+    @Test func aNewerSocketOnTheSameNodeKicksTheOlder() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        claiming(&machine, 2, user: 7)
+        #expect(machine.claimed(2, userID: 7, generation: 101) == [
+            .verifySession(2, userID: 7), .close(1, .kicked), .release(userID: 7, generation: 100),
+        ])
+        // Its own kick event, echoed back by Redis, closes nothing more.
+        #expect(machine.superseded(userID: 7, generation: 101, reason: .kicked) == [])
+        #expect(machine.socketClosed(1) == [])
+        #expect(machine.phases[2] == .live(userID: 7, generation: 101))
+    }
+
+    @Test func aKickFromAnotherNodeClosesOnlyOlderSockets() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        #expect(machine.superseded(userID: 7, generation: 100, reason: .kicked) == [])
+        #expect(machine.superseded(userID: 7, generation: 99, reason: .kicked) == [])
+        #expect(machine.superseded(userID: 7, generation: 150, reason: .loggedOut) == [
+            .close(1, .loggedOut), .release(userID: 7, generation: 100),
+        ])
+        #expect(machine.socketClosed(1) == [.unsubscribe(userID: 7)])
+    }
+
+    @Test func aKickThatOvertakesTheClaimReplyStillCloses() {
+        // Node B's newer claim (200) is published before this node learns its own generation (150).
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        #expect(machine.superseded(userID: 7, generation: 200, reason: .kicked) == [])
+        #expect(machine.claimed(1, userID: 7, generation: 150) == [.close(1, .kicked), .release(userID: 7, generation: 150)])
+    }
+
+    @Test func anOlderKickArrivingLateDoesNotCloseANewerClaim() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.superseded(userID: 7, generation: 120, reason: .kicked)
+        #expect(machine.claimed(1, userID: 7, generation: 150) == [.verifySession(1, userID: 7)])
+    }
+
+    @Test func socketsWaitingForOneSubscriptionAskForItOnce() {
+        var machine = Machine()
+        _ = machine.socketOpened(1)
+        _ = machine.socketOpened(2)
+        #expect(machine.authenticated(1, userID: 7) == [.subscribe(userID: 7)])
+        #expect(machine.authenticated(2, userID: 7) == [])
+        #expect(machine.subscribed(userID: 7) == [.claim(1, userID: 7), .claim(2, userID: 7)])
+    }
+
+    @Test func closingTheLastSocketReleasesAndUnsubscribes() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        #expect(machine.socketClosed(1) == [.release(userID: 7, generation: 100), .unsubscribe(userID: 7)])
+        // The next socket of the account subscribes anew.
+        _ = machine.socketOpened(2)
+        #expect(machine.authenticated(2, userID: 7) == [.subscribe(userID: 7)])
+    }
+
+    @Test func aSocketClosedWhileClaimingGivesItsPresenceBack() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.socketClosed(1)
+        #expect(machine.claimed(1, userID: 7, generation: 100) == [.release(userID: 7, generation: 100)])
+    }
+
+    @Test func aRevokedSessionFoundAfterTheClaimCloses() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        #expect(machine.sessionRevoked(1, reason: .tokenInvalid) == [.close(1, .tokenInvalid), .release(userID: 7, generation: 100)])
+        #expect(machine.sessionRevoked(1, reason: .tokenInvalid) == [])
+    }
+
+    @Test func redisFailuresRefuseTheWaitingSockets() {
+        var machine = Machine()
+        _ = machine.socketOpened(1)
+        _ = machine.authenticated(1, userID: 7)
+        #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1)])
+    }
+
+    @Test func drainingClosesEverySocketAndRefusesNewOnes() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        _ = machine.socketOpened(2)
+        #expect(machine.drain() == [.goAway(1), .release(userID: 7, generation: 100), .goAway(2)])
+        #expect(machine.socketOpened(3) == [.goAway(3)])
+        #expect(machine.isDraining)
+    }
+
+    @Test func liveSocketsAreListedForReRegistration() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        claiming(&machine, 2, user: 8)
+        #expect(machine.liveSockets.map(\.userID) == [7])
+    }
+}
