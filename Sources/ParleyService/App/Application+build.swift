@@ -10,6 +10,10 @@ public struct Dependencies: Sendable {
     public let tokens: TokenAuthority
     public let passwords: PasswordHasher
     public let readiness: Readiness
+    public let applies: ApplyStore
+    public let friends: FriendStore
+    public let tags: TagStore
+    public let reports: ReportStore
 
     public init(configuration: ParleyConfiguration, logger: Logger) async throws {
         let client = PostgresClient(configuration: try .init(url: configuration.databaseURL), backgroundLogger: logger)
@@ -19,6 +23,10 @@ public struct Dependencies: Sendable {
         tokens = try await TokenAuthority(secret: configuration.requiredJWTSecret(), lifetime: configuration.tokenLifetime)
         passwords = PasswordHasher(cost: UInt8(configuration.bcryptCost))
         readiness = Readiness(database: database)
+        applies = ApplyStore(database: database)
+        friends = FriendStore(database: database)
+        tags = TagStore(database: database)
+        reports = ReportStore(database: database)
     }
 }
 
@@ -55,5 +63,11 @@ func buildRouter(configuration: ParleyConfiguration, dependencies: Dependencies)
         tokens: dependencies.tokens,
         passwords: dependencies.passwords
     ).addRoutes(to: router, authentication: authentication)
+    ApplyController(applies: dependencies.applies, friends: dependencies.friends, users: dependencies.users)
+        .addRoutes(to: router, authentication: authentication)
+    FriendsController(friends: dependencies.friends, tags: dependencies.tags, users: dependencies.users)
+        .addRoutes(to: router, authentication: authentication)
+    ReportsController(reports: dependencies.reports, users: dependencies.users)
+        .addRoutes(to: router, authentication: authentication)
     return router
 }

@@ -25,12 +25,22 @@ public enum ErrorCode: Sendable, Equatable {
     case routeNotFound
     case notFound
     case userNotFound
+    /// `POST /apply/addfriend`: the person to add does not exist or is disabled.
+    case applyTargetNotFound
+    /// `POST /report/save`: the reported user or group does not exist.
+    case reportedNotFound
     // 409
     case usernameTaken
+    case alreadyFriends
+    case applyExists
+    case reportExists
     // 413
     case payloadTooLarge
     // 422
     case validation(ValidationFailure)
+    /// A number outside its bounds (`max` is `nil` for "at least `min`"): a path or query
+    /// parameter such as a page number.
+    case outOfRange(Field, value: String, min: Int, max: Int?)
     // 429
     case rateLimited
     // 500
@@ -45,10 +55,10 @@ public enum ErrorCode: Sendable, Equatable {
             .badRequest
         case .unauthenticated, .tokenInvalid, .tokenExpired: .unauthorized
         case .userDisabled: .forbidden
-        case .routeNotFound, .notFound, .userNotFound: .notFound
-        case .usernameTaken: .conflict
+        case .routeNotFound, .notFound, .userNotFound, .applyTargetNotFound, .reportedNotFound: .notFound
+        case .usernameTaken, .alreadyFriends, .applyExists, .reportExists: .conflict
         case .payloadTooLarge: .contentTooLarge
-        case .validation: .unprocessableContent
+        case .validation, .outOfRange: .unprocessableContent
         case .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
         case .unavailable: .serviceUnavailable
@@ -68,10 +78,14 @@ public enum ErrorCode: Sendable, Equatable {
         case .tokenExpired: "token_expired"
         case .userDisabled: "user_disabled"
         case .routeNotFound, .notFound: "not_found"
-        case .userNotFound: "user_not_found"
+        case .userNotFound, .applyTargetNotFound: "user_not_found"
+        case .reportedNotFound: "reported_not_found"
         case .usernameTaken: "username_taken"
+        case .alreadyFriends: "already_friends"
+        case .applyExists: "apply_exists"
+        case .reportExists: "report_exists"
         case .payloadTooLarge: "payload_too_large"
-        case .validation: "validation_failed"
+        case .validation, .outOfRange: "validation_failed"
         case .rateLimited: "rate_limited"
         case .internalError: "internal"
         case .unavailable: "unavailable"
@@ -82,6 +96,14 @@ public enum ErrorCode: Sendable, Equatable {
     public func text(in language: Language) -> String {
         switch (self, language) {
         case (.validation(let failure), _): failure.text(in: language)
+        case (.outOfRange(let field, let value, let min, let max?), .chinese):
+            "\(field.name(in: language)) 的值 `\(value)` 必须 在 \(min) 和 \(max) 之间"
+        case (.outOfRange(let field, let value, let min, nil), .chinese):
+            "\(field.name(in: language)) 的值 `\(value)` 必须 大于等于 \(min)"
+        case (.outOfRange(let field, let value, let min, let max?), .english):
+            "\(field.name(in: language)) value `\(value)` must be between \(min) and \(max)"
+        case (.outOfRange(let field, let value, let min, nil), .english):
+            "\(field.name(in: language)) value `\(value)` must be at least \(min)"
         case (.badRequest, .chinese): "请求不合法"
         case (.badRequest, .english): "Bad request"
         case (.malformedBody, .chinese): "请求体不是合法的 JSON 或表单"
@@ -110,8 +132,18 @@ public enum ErrorCode: Sendable, Equatable {
         case (.notFound, .english): "The record does not exist"
         case (.userNotFound, .chinese): "用户不存在"
         case (.userNotFound, .english): "The user does not exist"
+        case (.applyTargetNotFound, .chinese): "该用户不存在或者已被禁用"
+        case (.applyTargetNotFound, .english): "The user does not exist or is disabled"
+        case (.reportedNotFound, .chinese): "被举报人不存在"
+        case (.reportedNotFound, .english): "The reported user or group does not exist"
         case (.usernameTaken, .chinese): "用户名已存在"
         case (.usernameTaken, .english): "The username is already taken"
+        case (.alreadyFriends, .chinese): "对方已经是你的好友"
+        case (.alreadyFriends, .english): "They are already your friend"
+        case (.applyExists, .chinese): "你之前已经申请过了"
+        case (.applyExists, .english): "You have already sent them a friend request"
+        case (.reportExists, .chinese): "请勿反复提交"
+        case (.reportExists, .english): "Please do not submit the same report again"
         case (.payloadTooLarge, .chinese): "请求体过大"
         case (.payloadTooLarge, .english): "The request body is too large"
         case (.rateLimited, .chinese): "尝试次数过多，请稍后再试"

@@ -1,0 +1,130 @@
+import Foundation
+import PostgresNIO
+
+/// The SQL for friendships. Each friendship is two rows, one per direction; every method here reads
+/// or changes the row of its `ownerID`, which holds that person's view (remark, star, blacklist…).
+public struct FriendStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Whether `friendID` is among the friends of `ownerID`.
+    public func isFriend(ownerID: Int, friendID: Int) async throws -> Bool {
+        let rows = try await database.query(
+            "SELECT 1 FROM friends WHERE user_id = \(ownerID) AND friend_id = \(friendID)"
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Every friend of `ownerID`, blacklisted and disabled ones included, in no particular order
+    /// (``ContactIndex`` orders them).
+    public func list(ownerID: Int) async throws -> [FriendListItem] {
+        let rows = try await database.query(
+            """
+            SELECT u.id, f.nickname, u.nickname, u.username, u.avatar, f.star, f.isblack
+            FROM friends f JOIN users u ON u.id = f.friend_id
+            WHERE f.user_id = \(ownerID)
+            """
+        )
+        var items: [FriendListItem] = []
+        for try await (id, remark, nickname, username, avatar, star, isblack)
+            in rows.decode((Int, String, String, String, String, Int16, Int16).self)
+        {
+            let name = !remark.isEmpty ? remark : !nickname.isEmpty ? nickname : username
+            items.append(
+                FriendListItem(id: id, name: name, username: username, avatar: avatar, star: Int(star), isblack: Int(isblack))
+            )
+        }
+        return items
+    }
+
+    /// The row of `ownerID` for `friendID`, with the names of the owner's tags on it (by name);
+    /// `nil` when they are not friends.
+    public func friendship(ownerID: Int, friendID: Int) async throws -> Friendship? {
+        let rows = try await database.query(
+            """
+            SELECT f.nickname, f.lookme, f.lookhim, f.star, f.isblack,
+                ARRAY(
+                    SELECT t.name FROM friend_tags ft JOIN tags t ON t.id = ft.tag_id
+                    WHERE ft.friend_row_id = f.id ORDER BY t.name COLLATE "C"
+                )
+            FROM friends f WHERE f.user_id = \(ownerID) AND f.friend_id = \(friendID)
+            """
+        )
+        for try await (remark, lookme, lookhim, star, isblack, tags)
+            in rows.decode((String, Int16, Int16, Int16, Int16, [String]).self)
+        {
+            return Friendship(
+                remark: remark, lookme: Int(lookme), lookhim: Int(lookhim), star: Int(star), isblack: Int(isblack),
+                tags: tags
+            )
+        }
+        return nil
+    }
+
+    /// Puts `friendID` on or off the blacklist of `ownerID`; `false` when they are not friends.
+    public func setBlack(ownerID: Int, friendID: Int, isblack: Int) async throws -> Bool {
+        try await updatedAny(
+            """
+            UPDATE friends SET isblack = \(Int16(isblack)), updated_at = now()
+            WHERE user_id = \(ownerID) AND friend_id = \(friendID) RETURNING id
+            """
+        )
+    }
+
+    /// Stars or unstars a friend; `false` when they are not friends or blacklisted.
+    public func setStar(ownerID: Int, friendID: Int, star: Int) async throws -> Bool {
+        try await updatedAny(
+            """
+            UPDATE friends SET star = \(Int16(star)), updated_at = now()
+            WHERE user_id = \(ownerID) AND friend_id = \(friendID) AND isblack = 0 RETURNING id
+            """
+        )
+    }
+
+    /// Sets who sees whose moments; `false` when they are not friends or blacklisted.
+    public func setMomentAuth(ownerID: Int, friendID: Int, lookme: Int, lookhim: Int) async throws -> Bool {
+        try await updatedAny(
+            """
+            UPDATE friends SET lookme = \(Int16(lookme)), lookhim = \(Int16(lookhim)), updated_at = now()
+            WHERE user_id = \(ownerID) AND friend_id = \(friendID) AND isblack = 0 RETURNING id
+            """
+        )
+    }
+
+    /// Sets my remark for a friend (unchanged when `remark` is `nil`) and replaces my tags on them
+    /// with `tags`, in one transaction; `false` when they are not friends or blacklisted.
+    public func setRemarkAndTags(ownerID: Int, friendID: Int, remark: String?, tags: [String]) async throws -> Bool {
+        try await database.transaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT id FROM friends
+                WHERE user_id = \(ownerID) AND friend_id = \(friendID) AND isblack = 0 FOR UPDATE
+                """,
+                logger: database.logger
+            )
+            var friendRowID: Int?
+            for try await id in rows.decode(Int.self) { friendRowID = id }
+            guard let friendRowID else { return false }
+            if let remark {
+                try await connection.query(
+                    "UPDATE friends SET nickname = \(remark), updated_at = now() WHERE id = \(friendRowID)",
+                    logger: database.logger
+                )
+            }
+            try await TagStore.replaceTags(
+                ofFriendRow: friendRowID, ownerID: ownerID, with: tags, on: connection, logger: database.logger
+            )
+            return true
+        }
+    }
+
+    /// Runs an `UPDATE … RETURNING` and tells whether it changed a row.
+    private func updatedAny(_ query: PostgresQuery) async throws -> Bool {
+        for try await _ in try await database.query(query) { return true }
+        return false
+    }
+}

@@ -1,0 +1,92 @@
+import Hummingbird
+
+/// `GET /friend/list`, `GET /friend/read/:id`, `POST /friend/set…/:id` and `GET /tag/list`
+/// (API.md §4, Friends). `:id` is the friend's user id.
+public struct FriendsController: Sendable {
+    let friends: FriendStore
+    let tags: TagStore
+    let users: UserStore
+
+    public init(friends: FriendStore, tags: TagStore, users: UserStore) {
+        self.friends = friends
+        self.tags = tags
+        self.users = users
+    }
+
+    public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
+        router.group("friend")
+            .add(middleware: authentication)
+            .get("list", use: list)
+            .get("read/:id", use: read)
+            .post("setblack/:id", use: setBlack)
+            .post("setstar/:id", use: setStar)
+            .post("setmomentauth/:id", use: setMomentAuth)
+            .post("setremarktag/:id", use: setRemarkTag)
+        router.group("tag")
+            .add(middleware: authentication)
+            .get("list", use: tagList)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Envelope<FriendList> {
+        let me = try context.requireIdentity().userID
+        return Envelope(FriendList(try await friends.list(ownerID: me)))
+    }
+
+    @Sendable func read(_ request: Request, context: AppRequestContext) async throws -> Envelope<FriendProfile> {
+        let me = try context.requireIdentity().userID
+        let friendID = try context.integerParameter(ContactFields.friendPathID, minimum: 1)
+        guard let user = try await users.user(id: friendID), user.isEnabled else {
+            throw ParleyError(.userNotFound)
+        }
+        let friendship = try await friends.friendship(ownerID: me, friendID: friendID)
+        return Envelope(FriendProfile(user: user, friendship: friendship))
+    }
+
+    @Sendable func setBlack(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
+        try await changeFriend(request, context) { me, friendID, fields in
+            try await friends.setBlack(ownerID: me, friendID: friendID, isblack: fields.flag(ContactFields.isblack))
+        }
+    }
+
+    @Sendable func setStar(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
+        try await changeFriend(request, context) { me, friendID, fields in
+            try await friends.setStar(ownerID: me, friendID: friendID, star: fields.flag(ContactFields.star))
+        }
+    }
+
+    @Sendable func setMomentAuth(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
+        try await changeFriend(request, context) { me, friendID, fields in
+            let lookme = try fields.flag(ContactFields.lookme)
+            let lookhim = try fields.flag(ContactFields.lookhim)
+            return try await friends.setMomentAuth(ownerID: me, friendID: friendID, lookme: lookme, lookhim: lookhim)
+        }
+    }
+
+    @Sendable func setRemarkTag(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
+        try await changeFriend(request, context) { me, friendID, fields in
+            let remark = try fields.remark()
+            let tagNames = try fields.tagNames()
+            return try await friends.setRemarkAndTags(ownerID: me, friendID: friendID, remark: remark, tags: tagNames)
+        }
+    }
+
+    @Sendable func tagList(_ request: Request, context: AppRequestContext) async throws -> Envelope<[Tag]> {
+        let me = try context.requireIdentity().userID
+        return Envelope(try await tags.tags(of: me))
+    }
+
+    /// What every `POST /friend/set…/:id` does: reads who asks, the friend (`:id`) and the body,
+    /// lets `change` validate and write, and answers `"ok"`, or 404 when `change` found no row to
+    /// change.
+    private func changeFriend(
+        _ request: Request,
+        _ context: AppRequestContext,
+        _ change: (_ me: Int, _ friendID: Int, _ fields: RequestFields) async throws -> Bool
+    ) async throws -> Envelope<String> {
+        let me = try context.requireIdentity().userID
+        let friendID = try context.integerParameter(ContactFields.friendPathID, minimum: 1)
+        let fields = try await RequestFields.parse(request)
+        guard try await change(me, friendID, fields) else { throw ParleyError(.notFound) }
+        return Envelope(.ok, for: request)
+    }
+}
