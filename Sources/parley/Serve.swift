@@ -1,5 +1,6 @@
 import ArgumentParser
 import Hummingbird
+import ServiceLifecycle
 import ParleyService
 
 /// `parley serve`: runs one node until SIGTERM or SIGINT, then shuts down gracefully.
@@ -29,7 +30,10 @@ struct Serve: AsyncParsableCommand {
         ]) { $1 }
         let configuration = try ParleyConfiguration.load(flags: flags)
         _ = try configuration.requiredJWTSecret()
-        let app = try await buildApplication(configuration: configuration, logger: configuration.makeLogger(label: "parley"))
-        try await app.runService()
+        let logger = configuration.makeLogger(label: "parley")
+        let node = try await buildNode(configuration: configuration, logger: logger)
+        try await ServiceGroup(
+            configuration: .init(services: [node], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        ).run()
     }
 }

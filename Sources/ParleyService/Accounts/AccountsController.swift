@@ -6,12 +6,14 @@ public struct AccountsController: Sendable {
     let sessions: SessionStore
     let tokens: TokenAuthority
     let passwords: PasswordHasher
+    let presence: ClusterPresence
 
-    public init(users: UserStore, sessions: SessionStore, tokens: TokenAuthority, passwords: PasswordHasher) {
+    public init(users: UserStore, sessions: SessionStore, tokens: TokenAuthority, passwords: PasswordHasher, presence: ClusterPresence) {
         self.users = users
         self.sessions = sessions
         self.tokens = tokens
         self.passwords = passwords
+        self.presence = presence
     }
 
     public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
@@ -50,6 +52,7 @@ public struct AccountsController: Sendable {
             throw ParleyError(.wrongPassword)
         }
         let (session, superseded) = try await sessions.start(userID: user.id, lifetime: tokens.lifetime)
+        await closeSockets(of: user.id, reason: .kicked, context: context)
         context.logger.info(
             "Signed in",
             metadata: ["user.id": "\(user.id)", "session.superseded": "\(superseded.count)"]
@@ -60,6 +63,7 @@ public struct AccountsController: Sendable {
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
         let identity = try context.requireIdentity()
         try await sessions.revoke(sessionID: identity.sessionID, reason: .loggedOut)
+        await closeSockets(of: identity.userID, reason: .loggedOut, context: context)
         context.logger.info("Signed out", metadata: ["user.id": "\(identity.userID)"])
         return Envelope(.loggedOut, for: request)
     }
@@ -69,5 +73,16 @@ public struct AccountsController: Sendable {
         let keyword = try fields.string(AccountFields.keyword, length: AccountFields.keywordLength)
         let user = try await users.enabledUser(username: keyword.precomposedStringWithCanonicalMapping)
         return Envelope(user.map(Profile.init))
+    }
+
+    /// Closes the account's sockets on every node. The session is already revoked in PostgreSQL,
+    /// so without Redis the old token stops working all the same: the sign-in goes on and the
+    /// failure is logged.
+    private func closeSockets(of userID: Int, reason: SocketCloseReason, context: AppRequestContext) async {
+        do {
+            try await presence.supersede(userID: userID, reason: reason)
+        } catch {
+            context.logger.warning("Cannot close the account's sockets", metadata: ["user.id": "\(userID)", "error": "\(error)"])
+        }
     }
 }

@@ -7,12 +7,10 @@ import Hummingbird
 public struct AuthenticationMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
-    let tokens: TokenAuthority
-    let sessions: SessionStore
+    let authenticator: Authenticator
 
-    public init(tokens: TokenAuthority, sessions: SessionStore) {
-        self.tokens = tokens
-        self.sessions = sessions
+    public init(authenticator: Authenticator) {
+        self.authenticator = authenticator
     }
 
     public func handle(
@@ -20,27 +18,18 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let token = Self.token(of: request) else { throw ParleyError(.unauthenticated) }
         var context = context
-        context.identity = try await authenticate(token)
-        return try await next(request, context)
-    }
-
-    /// The identity behind `token`, or the error API.md names for it.
-    public func authenticate(_ token: String) async throws -> TokenIdentity {
-        let identity: TokenIdentity
         do {
-            identity = try await tokens.verify(token)
-        } catch .expired {
-            throw ParleyError(.tokenExpired)
-        } catch .invalid {
-            throw ParleyError(.tokenInvalid)
+            context.identity = try await authenticator.authenticate(Self.token(of: request))
+        } catch let refusal as Authenticator.Refusal {
+            switch refusal {
+            case .noToken: throw ParleyError(.unauthenticated)
+            case .invalid: throw ParleyError(.tokenInvalid)
+            case .expired: throw ParleyError(.tokenExpired)
+            case .userMissing, .userDisabled: throw ParleyError(.userDisabled)
+            }
         }
-        switch try await sessions.state(sessionID: identity.sessionID, userID: identity.userID) {
-        case .active: return identity
-        case .invalid: throw ParleyError(.tokenInvalid)
-        case .userDisabled: throw ParleyError(.userDisabled)
-        }
+        return try await next(request, context)
     }
 
     /// The token from the `token` header, else `Authorization: Bearer`, else the `token` query.

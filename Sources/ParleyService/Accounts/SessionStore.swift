@@ -13,7 +13,9 @@ public enum SessionState: Sendable, Equatable {
     case active(userID: Int)
     /// Revoked, superseded by a newer login, or unknown.
     case invalid
-    /// The user was deleted or disabled.
+    /// The user was deleted.
+    case userMissing
+    /// The user is disabled.
     case userDisabled
 }
 
@@ -90,6 +92,6 @@ public struct SessionStore: Sendable {
             if status != 1 { return .userDisabled }
             return active ? .active(userID: userID) : .invalid
         }
-        return .userDisabled
+        return .userMissing
     }
 }

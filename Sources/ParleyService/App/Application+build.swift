@@ -1,6 +1,8 @@
 import Hummingbird
 import Logging
+import NIORedis
 import PostgresNIO
+import ServiceLifecycle
 
 /// The services a node's routes share, built once from its configuration.
 public struct Dependencies: Sendable {
@@ -10,19 +12,33 @@ public struct Dependencies: Sendable {
     public let tokens: TokenAuthority
     public let passwords: PasswordHasher
     public let readiness: Readiness
+    public let authenticator: Authenticator
     public let applies: ApplyStore
     public let friends: FriendStore
     public let tags: TagStore
     public let reports: ReportStore
+    public let redis: RedisClient
+    public let subscriber: RedisSubscriber
+    public let presence: ClusterPresence
 
     public init(configuration: ParleyConfiguration, logger: Logger) async throws {
         let client = PostgresClient(configuration: try .init(url: configuration.databaseURL), backgroundLogger: logger)
         database = Database(client: client, logger: logger)
+        let redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
+        redis = RedisClient(configuration: redisConfiguration, logger: logger)
+        subscriber = RedisSubscriber(configuration: redisConfiguration, publisher: redis, logger: logger)
+        presence = ClusterPresence(
+            redis: redis,
+            keys: ClusterKeys(prefix: configuration.redisPrefix),
+            nodeID: configuration.nodeID,
+            presenceTTL: configuration.presenceTTL
+        )
         users = UserStore(database: database)
         sessions = SessionStore(database: database)
         tokens = try await TokenAuthority(secret: configuration.requiredJWTSecret(), lifetime: configuration.tokenLifetime)
         passwords = PasswordHasher(cost: UInt8(configuration.bcryptCost))
-        readiness = Readiness(database: database)
+        readiness = Readiness(database: database, redis: redis)
+        authenticator = Authenticator(tokens: tokens, sessions: sessions)
         applies = ApplyStore(database: database)
         friends = FriendStore(database: database)
         tags = TagStore(database: database)
@@ -30,38 +46,65 @@ public struct Dependencies: Sendable {
     }
 }
 
-/// Builds one Parley node: its routes, its middleware and the services it runs.
-public func buildApplication(
-    configuration: ParleyConfiguration,
-    logger: Logger
-) async throws -> some ApplicationProtocol {
+/// One Parley node: the HTTP application (routes and the WebSocket gateway on one port) and the
+/// gateway's cluster work, run as one service.
+///
+/// The gateway comes after the application, so on SIGTERM it drains first — `/ready` turns 503 and
+/// sockets close with 1001 — while HTTP, PostgreSQL and Redis still work.
+public struct ParleyNode: Service {
+    public let application: Application<RouterResponder<AppRequestContext>>
+    public let gateway: Gateway
+
+    public func run() async throws {
+        try await ServiceGroup(
+            configuration: .init(services: [application, gateway], logger: application.logger)
+        ).run()
+    }
+}
+
+/// Builds one Parley node from its configuration.
+public func buildNode(configuration: ParleyConfiguration, logger: Logger) async throws -> ParleyNode {
     let dependencies = try await Dependencies(configuration: configuration, logger: logger)
-    let router = buildRouter(configuration: configuration, dependencies: dependencies)
-    return Application(
-        router: router,
+    let gateway = Gateway(
+        presence: dependencies.presence,
+        subscriber: dependencies.subscriber,
+        authenticator: dependencies.authenticator,
+        readiness: dependencies.readiness,
+        configuration: configuration,
+        logger: logger
+    )
+    let application = Application(
+        router: buildRouter(configuration: configuration, dependencies: dependencies),
+        server: .parley(delegate: gateway, timings: SocketTimings()),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley"),
-        services: [dependencies.database.client],
+        services: [dependencies.database.client, dependencies.redis, dependencies.subscriber],
         onServerRunning: { channel in
-            logger.notice(
-                "Parley node listening",
-                metadata: ["address": "\(channel.localAddress?.description ?? "?")", "node": "\(configuration.nodeID)"]
-            )
+            let address = channel.localAddress?.description ?? "?"
+            gateway.serverStarted(address: channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? address)
+            logger.notice("Parley node listening", metadata: ["address": "\(address)", "node": "\(configuration.nodeID)"])
         },
         logger: logger
     )
+    return ParleyNode(application: application, gateway: gateway)
+}
+
+/// The HTTP application alone, for tests that drive the routes without sockets.
+public func buildApplication(configuration: ParleyConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    try await buildNode(configuration: configuration, logger: logger).application
 }
 
 func buildRouter(configuration: ParleyConfiguration, dependencies: Dependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: EnvelopeErrorMiddleware())
-    let authentication = AuthenticationMiddleware(tokens: dependencies.tokens, sessions: dependencies.sessions)
+    let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator)
     ServiceController(configuration: configuration, readiness: dependencies.readiness).addRoutes(to: router)
     AccountsController(
         users: dependencies.users,
         sessions: dependencies.sessions,
         tokens: dependencies.tokens,
-        passwords: dependencies.passwords
+        passwords: dependencies.passwords,
+        presence: dependencies.presence
     ).addRoutes(to: router, authentication: authentication)
     ApplyController(applies: dependencies.applies, friends: dependencies.friends, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)

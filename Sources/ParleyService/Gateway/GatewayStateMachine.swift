@@ -71,6 +71,14 @@ struct GatewayStateMachine {
         }
     }
 
+    /// The live sockets of an account on this node (one, unless a takeover is under way).
+    func liveConnections(userID: Int) -> [ConnectionID] {
+        (accounts[userID]?.connections ?? []).sorted().filter { connection in
+            if case .live = phases[connection] { return true }
+            return false
+        }
+    }
+
     // MARK: Events
 
     mutating func socketOpened(_ connection: ConnectionID) -> [Action] {
@@ -102,6 +110,13 @@ struct GatewayStateMachine {
         guard phases[connection] == .authenticating else { return [] }
         phases[connection] = .closing(userID: nil, generation: nil)
         return [.close(connection, reason)]
+    }
+
+    /// PostgreSQL could not be asked about the token.
+    mutating func authenticationUnavailable(_ connection: ConnectionID) -> [Action] {
+        guard phases[connection] == .authenticating else { return [] }
+        phases[connection] = .closing(userID: nil, generation: nil)
+        return [.tryAgainLater(connection)]
     }
 
     mutating func subscribed(userID: Int) -> [Action] {

@@ -1,17 +1,20 @@
 import Logging
+import NIORedis
 import PostgresNIO
 import Synchronization
 
-/// Whether this node should get traffic: its dependencies answer and it is not draining.
+/// Whether this node should get traffic: PostgreSQL and Redis answer and it is not draining.
 public final class Readiness: Sendable {
     /// A dependency that takes longer than this to answer counts as down.
     static let probeTimeout: Duration = .seconds(2)
 
     private let database: Database
+    private let redis: RedisClient
     private let draining = Atomic<Bool>(false)
 
-    public init(database: Database) {
+    public init(database: Database, redis: RedisClient) {
         self.database = database
+        self.redis = redis
     }
 
     /// From now on `/ready` answers 503, so the balancer stops sending new clients here.
@@ -24,15 +27,16 @@ public final class Readiness: Sendable {
     /// Why the node is not ready, or `nil` when it is.
     public func unreadyReason() async -> String? {
         if isDraining { return "draining" }
-        if !(await databaseAnswers()) { return "postgresql" }
+        async let databaseAnswers = answersInTime { [database] in _ = try await database.query("SELECT 1").collect() }
+        async let redisAnswers = answersInTime { [redis] in _ = try await redis.send(["PING"], timeout: .seconds(2)) }
+        if !(await databaseAnswers) { return "postgresql" }
+        if !(await redisAnswers) { return "redis" }
         return nil
     }
 
-    private func databaseAnswers() async -> Bool {
+    private func answersInTime(_ probe: @escaping @Sendable () async throws -> Void) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
-            group.addTask { [database] in
-                (try? await database.query("SELECT 1").collect()) != nil
-            }
+            group.addTask { (try? await probe()) != nil }
             group.addTask {
                 try? await Task.sleep(for: Self.probeTimeout)
                 return false

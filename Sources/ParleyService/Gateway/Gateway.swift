@@ -1,0 +1,306 @@
+import Foundation
+import Logging
+import NIOCore
+import NIORedis
+import ServiceLifecycle
+import Synchronization
+
+/// The node's side of the cluster protocol: it holds the sockets of this node, drives
+/// ``GatewayStateMachine`` with what sockets, PostgreSQL and Redis report, and performs the
+/// actions it decides.
+///
+/// Three long-lived tasks serve all sockets together — the subscription changes, the account
+/// events from Redis and the heartbeat — so the work per socket is only its handlers' state.
+public final class Gateway: SocketLifecycleDelegate, Service {
+    private struct State {
+        var machine = GatewayStateMachine()
+        var sockets: [UInt64: SocketHandle] = [:]
+        /// When each live socket took its account (ms since 1970), for presence and re-registration.
+        var liveSince: [UInt64: Int64] = [:]
+        /// The subscription each account should have, not yet sent to Redis.
+        var pendingSubscriptions: [Int: Bool] = [:]
+    }
+
+    let presence: ClusterPresence
+    let subscriber: RedisSubscriber
+    let authenticator: Authenticator
+    let readiness: Readiness
+    let configuration: ParleyConfiguration
+    let logger: Logger
+    private let state = Mutex(State())
+    private let startedAt = Date()
+    private let address = Mutex("")
+    private let subscriptionSignal: AsyncStream<Void>.Continuation
+    private let subscriptionSignals: AsyncStream<Void>
+
+    /// How many sockets are closed at a time while draining, and the pause between batches, so a
+    /// node going away does not send all its clients to the others in one instant.
+    static let drainBatch = 500
+    static let drainPause: Duration = .milliseconds(50)
+    /// The longest a drain waits for its sockets to finish their close handshakes.
+    static let drainDeadline: Duration = .seconds(10)
+
+    init(
+        presence: ClusterPresence,
+        subscriber: RedisSubscriber,
+        authenticator: Authenticator,
+        readiness: Readiness,
+        configuration: ParleyConfiguration,
+        logger: Logger
+    ) {
+        self.presence = presence
+        self.subscriber = subscriber
+        self.authenticator = authenticator
+        self.readiness = readiness
+        self.configuration = configuration
+        self.logger = logger
+        (subscriptionSignals, subscriptionSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The address the node's HTTP server listens on, for the node's card.
+    public func serverStarted(address: String) {
+        self.address.withLock { $0 = address }
+    }
+
+    /// Sockets that hold their account on this node.
+    public var liveSocketCount: Int { state.withLock { $0.machine.liveCount } }
+
+    // MARK: Sockets
+
+    public func socketOpened(_ socket: SocketHandle, token: String?) {
+        let actions = state.withLock { state in
+            state.sockets[socket.id] = socket
+            return state.machine.socketOpened(socket.id)
+        }
+        perform(actions, token: token)
+    }
+
+    public func socketClosed(_ socket: SocketHandle) {
+        let actions = state.withLock { state in
+            state.sockets[socket.id] = nil
+            state.liveSince[socket.id] = nil
+            return state.machine.socketClosed(socket.id)
+        }
+        perform(actions)
+    }
+
+    private func update(_ event: (inout GatewayStateMachine) -> [GatewayStateMachine.Action]) {
+        perform(state.withLock { event(&$0.machine) })
+    }
+
+    private func perform(_ actions: [GatewayStateMachine.Action], token: String? = nil) {
+        for action in actions {
+            switch action {
+            case .authenticate(let connection):
+                Task { await self.authenticate(connection, token: token) }
+            case .subscribe(let userID):
+                requestSubscription(userID, subscribed: true)
+            case .unsubscribe(let userID):
+                requestSubscription(userID, subscribed: false)
+            case .claim(let connection, let userID):
+                Task { await self.claim(connection, userID: userID) }
+            case .verifySession(let connection, let userID):
+                Task { await self.verifySession(connection, userID: userID) }
+            case .close(let connection, let reason):
+                socket(connection)?.close(reason)
+            case .goAway(let connection):
+                socket(connection)?.goAway()
+            case .tryAgainLater(let connection):
+                socket(connection)?.tryAgainLater()
+            case .release(let userID, let generation):
+                Task { await self.release(userID: userID, generation: generation) }
+            }
+        }
+    }
+
+    private func socket(_ connection: UInt64) -> SocketHandle? {
+        state.withLock { $0.sockets[connection] }
+    }
+
+    /// The identity each socket authenticated as, kept only until its claim.
+    private let identities = Mutex([UInt64: TokenIdentity]())
+
+    private func authenticate(_ connection: UInt64, token: String?) async {
+        do {
+            let identity = try await authenticator.authenticate(token)
+            identities.withLock { $0[connection] = identity }
+            update { $0.authenticated(connection, userID: identity.userID) }
+        } catch let refusal as Authenticator.Refusal {
+            update { $0.authenticationFailed(connection, reason: refusal.closeReason) }
+        } catch {
+            logger.warning("Cannot check a socket's token", metadata: ["error": "\(error)"])
+            update { $0.authenticationUnavailable(connection) }
+        }
+    }
+
+    private func claim(_ connection: UInt64, userID: Int) async {
+        do {
+            let generation = try await presence.claim(userID: userID, connection: connection)
+            state.withLock { $0.liveSince[connection] = Int64(Date().timeIntervalSince1970 * 1000) }
+            update { $0.claimed(connection, userID: userID, generation: generation) }
+        } catch {
+            logger.warning("Cannot claim an account in Redis", metadata: ["user.id": "\(userID)", "error": "\(error)"])
+            update { $0.redisFailed(userID: userID) }
+        }
+    }
+
+    /// Closes the socket if its session was revoked between its authentication and its claim.
+    private func verifySession(_ connection: UInt64, userID: Int) async {
+        guard let identity = identities.withLock({ $0.removeValue(forKey: connection) }) else { return }
+        do {
+            try await authenticator.check(identity)
+        } catch let refusal as Authenticator.Refusal {
+            update { $0.sessionRevoked(connection, reason: refusal.closeReason) }
+        } catch {
+            logger.warning("Cannot re-check a socket's session", metadata: ["user.id": "\(userID)", "error": "\(error)"])
+        }
+    }
+
+    private func release(userID: Int, generation: Int64) async {
+        do {
+            try await presence.release(userID: userID, generation: generation)
+        } catch {
+            // The heartbeat's reaper or the next claim corrects it; presence is rebuildable.
+            logger.notice("Cannot release presence", metadata: ["user.id": "\(userID)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Subscriptions
+
+    private func requestSubscription(_ userID: Int, subscribed: Bool) {
+        state.withLock { $0.pendingSubscriptions[userID] = subscribed }
+        subscriptionSignal.yield()
+    }
+
+    /// Applies subscription changes in batches, in the order the state machine decided them: only
+    /// the latest wish per account counts, so a quick unsubscribe/subscribe can never end
+    /// unsubscribed.
+    private func runSubscriptions() async {
+        for await _ in subscriptionSignals {
+            let pending = state.withLock { state in
+                defer { state.pendingSubscriptions = [:] }
+                return state.pendingSubscriptions
+            }
+            let subscribe = pending.filter(\.value).map(\.key)
+            let unsubscribe = pending.filter { !$0.value }.map(\.key)
+            if !unsubscribe.isEmpty {
+                try? await subscriber.unsubscribe(unsubscribe.map(presence.keys.userChannel))
+            }
+            guard !subscribe.isEmpty else { continue }
+            do {
+                try await subscriber.subscribe(subscribe.map(presence.keys.userChannel))
+                for userID in subscribe { update { $0.subscribed(userID: userID) } }
+            } catch {
+                logger.warning("Cannot subscribe", metadata: ["accounts": "\(subscribe.count)", "error": "\(error)"])
+                for userID in subscribe { update { $0.redisFailed(userID: userID) } }
+            }
+        }
+    }
+
+    // MARK: Account events
+
+    private func runAccountEvents() async {
+        let decoder = JSONDecoder()
+        for await message in subscriber.messages {
+            guard let userID = presence.keys.userID(ofChannel: message.channel),
+                let event = try? decoder.decode(UserEvent.self, from: Data(buffer: message.payload))
+            else { continue }
+            if let (generation, reason) = event.supersession {
+                update { $0.superseded(userID: userID, generation: generation, reason: reason) }
+            } else if let frame = event.pushedFrame {
+                let sockets = state.withLock { state in
+                    state.machine.liveConnections(userID: userID).compactMap { state.sockets[$0] }
+                }
+                for socket in sockets { socket.send(frame) }
+            }
+        }
+    }
+
+    // MARK: Heartbeat
+
+    private func runHeartbeat() async {
+        var registered = false
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            await beat(registered: &registered)
+            try? await Task.sleep(for: configuration.heartbeat)
+        }
+    }
+
+    private func card() -> NodeCard {
+        NodeCard(
+            id: configuration.nodeID, address: address.withLock { $0 }, version: configuration.version,
+            startedAt: startedAt, lastSeen: Date(), connections: liveSocketCount, draining: readiness.isDraining
+        )
+    }
+
+    /// One heartbeat: refresh the node's card, apply the supersessions queued for it (a lost kick
+    /// message still closes its socket), re-register after Redis lost its data, clear dead nodes.
+    private func beat(registered: inout Bool) async {
+        do {
+            let beat = try await presence.heartbeat(card: card())
+            for entry in beat.supersessions {
+                update { $0.superseded(userID: entry.userID, generation: entry.generation, reason: entry.reason) }
+            }
+            if registered, !beat.wasRegistered {
+                let sockets = state.withLock { state in
+                    state.machine.liveSockets.map { ($0.connection, $0.userID, $0.generation, state.liveSince[$0.connection] ?? 0) }
+                }
+                logger.notice("Redis forgot this node; registering its sockets again", metadata: ["sockets": "\(sockets.count)"])
+                try await presence.restore(sockets)
+            }
+            registered = true
+            for node in try await presence.reapDeadNodes(now: beat.redisTimeMilliseconds) {
+                logger.notice("Cleared a dead node's presence", metadata: ["dead.node": "\(node)"])
+            }
+        } catch {
+            logger.warning("Heartbeat failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Service
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.runSubscriptions() }
+            group.addTask { await self.runAccountEvents() }
+            group.addTask { await self.runHeartbeat() }
+            try? await gracefulShutdown()
+            await drain()
+            group.cancelAll()
+            subscriptionSignal.finish()
+        }
+    }
+
+    /// Graceful shutdown: `/ready` turns 503, sockets close with 1001 in batches, presence and the
+    /// node's registry entry go.
+    func drain() async {
+        readiness.startDraining()
+        let actions = state.withLock { $0.machine.drain() }
+        logger.notice("Draining", metadata: ["sockets": "\(actions.filter { if case .goAway = $0 { true } else { false } }.count)"])
+        for batch in actions.chunked(by: Self.drainBatch) {
+            perform(Array(batch))
+            try? await Task.sleep(for: Self.drainPause)
+        }
+        let deadline = ContinuousClock.now + Self.drainDeadline
+        while state.withLock({ !$0.sockets.isEmpty }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        do {
+            try await presence.deregister()
+        } catch {
+            logger.warning("Cannot deregister the node", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension Authenticator.Refusal {
+    var closeReason: SocketCloseReason {
+        switch self {
+        case .noToken: .unauthenticated
+        case .invalid: .tokenInvalid
+        case .expired: .tokenExpired
+        case .userMissing: .userNotFound
+        case .userDisabled: .userDisabled
+        }
+    }
+}

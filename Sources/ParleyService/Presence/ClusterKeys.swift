@@ -1,0 +1,32 @@
+/// The names of Parley's Redis keys and channels, all under `PARLEY_REDIS_PREFIX`.
+///
+/// | key | type | holds |
+/// |---|---|---|
+/// | `{p}user:{id}` | channel | kick/logout/disable and push events for one account |
+/// | `{p}presence:{id}` | string | `generation|node|connection|since_ms` of the account's live socket |
+/// | `{p}gen:{id}` | string | the account's last generation (expires after a day) |
+/// | `{p}nodes` | sorted set | node ids by last heartbeat (ms) |
+/// | `{p}node:{node}` | string | the node's JSON card, expiring after `PARLEY_PRESENCE_TTL` |
+/// | `{p}node:{node}:users` | set | the accounts whose presence names the node |
+/// | `{p}node:{node}:inbox` | list | `id|generation|reason` supersessions for the node, drained each heartbeat |
+public struct ClusterKeys: Sendable {
+    public let prefix: String
+
+    public init(prefix: String) {
+        self.prefix = prefix
+    }
+
+    public func userChannel(_ userID: Int) -> String { "\(prefix)user:\(userID)" }
+    func presence(_ userID: Int) -> String { "\(prefix)presence:\(userID)" }
+    func generation(_ userID: Int) -> String { "\(prefix)gen:\(userID)" }
+    var nodes: String { "\(prefix)nodes" }
+    func node(_ nodeID: String) -> String { "\(prefix)node:\(nodeID)" }
+    func nodeUsers(_ nodeID: String) -> String { "\(prefix)node:\(nodeID):users" }
+    func inbox(_ nodeID: String) -> String { "\(prefix)node:\(nodeID):inbox" }
+
+    /// The account id of a user channel, `nil` for any other channel.
+    func userID(ofChannel channel: String) -> Int? {
+        guard channel.hasPrefix(prefix + "user:") else { return nil }
+        return Int(channel.dropFirst(prefix.count + 5))
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import NIOCore
+import NIORedis
+
+/// Where the cluster's shared, rebuildable state lives: presence, generations, the node registry
+/// and the per-account channels, in Redis. Nothing here is durable truth; lose it and every node
+/// re-registers what it holds.
+public struct ClusterPresence: Sendable {
+    public let redis: RedisClient
+    public let keys: ClusterKeys
+    public let nodeID: String
+    let presenceTTL: Duration
+
+    public init(redis: RedisClient, keys: ClusterKeys, nodeID: String, presenceTTL: Duration) {
+        self.redis = redis
+        self.keys = keys
+        self.nodeID = nodeID
+        self.presenceTTL = presenceTTL
+    }
+
+    /// Inbox entries outlive a few heartbeats of their node, then go.
+    private var inboxTTL: Int { Int(presenceTTL.components.seconds) * 3 }
+
+    // MARK: Sockets
+
+    /// Makes this node's socket `connection` the account's live socket; returns its generation.
+    func claim(userID: Int, connection: UInt64) async throws -> Int64 {
+        let reply = try await redis.evaluate(
+            ClusterScripts.claim,
+            keys: [keys.presence(userID), keys.generation(userID), keys.nodeUsers(nodeID), keys.userChannel(userID)],
+            arguments: [keys.prefix, String(userID), nodeID, String(connection), String(inboxTTL)]
+        )
+        guard let generation = reply.int else { throw UnexpectedReply(script: "claim", reply: reply) }
+        return generation
+    }
+
+    /// Closes every socket of the account, wherever it is, with `reason`; returns the generation.
+    @discardableResult
+    public func supersede(userID: Int, reason: SocketCloseReason) async throws -> Int64 {
+        let reply = try await redis.evaluate(
+            ClusterScripts.supersede,
+            keys: [keys.presence(userID), keys.generation(userID), keys.userChannel(userID)],
+            arguments: [keys.prefix, String(userID), reason.rawValue, String(inboxTTL)]
+        )
+        guard let generation = reply.int else { throw UnexpectedReply(script: "supersede", reply: reply) }
+        return generation
+    }
+
+    /// Removes the account's presence if it still names `generation`.
+    func release(userID: Int, generation: Int64) async throws {
+        try await redis.evaluate(
+            ClusterScripts.release,
+            keys: [keys.presence(userID), keys.nodeUsers(nodeID)],
+            arguments: [String(generation), nodeID, String(userID)]
+        )
+    }
+
+    /// Sends `frame` to the account's live socket, on whatever node holds it.
+    public func push(_ frame: ServerFrame, to userID: Int) async throws {
+        let event = try JSONEncoder().encode(UserEvent.push(frame))
+        try await redis.publish(String(decoding: event, as: UTF8.self), to: keys.userChannel(userID))
+    }
+
+    // MARK: The node
+
+    struct Beat {
+        /// `false` when Redis had forgotten the node: it restarted empty, or the node was away too long.
+        var wasRegistered: Bool
+        var supersessions: [(userID: Int, generation: Int64, reason: SocketCloseReason)]
+        var redisTimeMilliseconds: Int64
+    }
+
+    func heartbeat(card: NodeCard) async throws -> Beat {
+        let reply = try await redis.evaluate(
+            ClusterScripts.heartbeat,
+            keys: [keys.node(nodeID), keys.nodes, keys.inbox(nodeID)],
+            arguments: [nodeID, String(decoding: try JSONEncoder().encode(card), as: UTF8.self), String(presenceTTL.components.seconds)]
+        )
+        guard case .array(let parts) = reply, parts.count == 3, let existed = parts[0].int, case .array(let inbox) = parts[1],
+            let now = parts[2].int
+        else { throw UnexpectedReply(script: "heartbeat", reply: reply) }
+        let supersessions = inbox.compactMap { entry -> (Int, Int64, SocketCloseReason)? in
+            let fields = entry.string?.split(separator: "|") ?? []
+            guard fields.count == 3, let user = Int(fields[0]), let generation = Int64(fields[1]),
+                let reason = SocketCloseReason(rawValue: String(fields[2]))
+            else { return nil }
+            return (user, generation, reason)
+        }
+        return Beat(wasRegistered: existed == 1, supersessions: supersessions, redisTimeMilliseconds: now)
+    }
+
+    /// Puts back the presence of live sockets after Redis lost it, in batches.
+    func restore(_ sockets: [(connection: UInt64, userID: Int, generation: Int64, since: Int64)]) async throws {
+        for batch in sockets.chunked(by: 500) {
+            var arguments: [any RESPArgument] = [keys.prefix, nodeID]
+            for socket in batch {
+                arguments += [String(socket.userID), String(socket.generation), String(socket.connection), String(socket.since)]
+            }
+            try await redis.evaluate(ClusterScripts.restore, keys: [keys.nodeUsers(nodeID)], arguments: arguments)
+        }
+    }
+
+    /// Clears the presence of nodes that stopped heartbeating (SIGKILL, a lost machine).
+    func reapDeadNodes(now: Int64) async throws -> [String] {
+        let cutoff = now - Int64(presenceTTL.components.seconds) * 1000
+        let reply = try await redis.send("ZRANGEBYSCORE", keys.nodes, "-inf", "(\(cutoff)", "LIMIT", "0", "10")
+        guard case .array(let candidates) = reply else { return [] }
+        var reaped: [String] = []
+        for case let node? in candidates.map(\.string) where node != nodeID {
+            while let looked = try await redis.evaluate(ClusterScripts.reap, arguments: [keys.prefix, node, "1000"]).int, looked > 0 {}
+            reaped.append(node)
+        }
+        return reaped
+    }
+
+    /// Says goodbye on a graceful shutdown: the node leaves the registry at once.
+    func deregister() async throws {
+        _ = try await redis.send("DEL", keys.node(nodeID), keys.inbox(nodeID))
+        _ = try await redis.send("ZREM", keys.nodes, nodeID)
+    }
+
+    // MARK: Reading
+
+    public struct Presence: Sendable, Equatable {
+        public var node: String
+        public var since: Date
+    }
+
+    /// The node holding the account's live socket, if that node is alive.
+    public func presence(userID: Int) async throws -> Presence? {
+        guard let value = try await redis.send("GET", keys.presence(userID)).string else { return nil }
+        let fields = value.split(separator: "|", omittingEmptySubsequences: false)
+        guard fields.count == 4, let since = Int64(fields[3]) else { return nil }
+        let node = String(fields[1])
+        guard try await redis.send("EXISTS", keys.node(node)).int == 1 else { return nil }
+        return Presence(node: node, since: Date(timeIntervalSince1970: Double(since) / 1000))
+    }
+
+    /// The cards of every live node.
+    public func nodes() async throws -> [NodeCard] {
+        guard case .array(let ids) = try await redis.send("ZRANGE", keys.nodes, "0", "-1"), !ids.isEmpty else { return [] }
+        let cardKeys: [any RESPArgument] = ids.compactMap(\.string).map { keys.node($0) }
+        guard case .array(let cards) = try await redis.send(["MGET"] + cardKeys) else { return [] }
+        return cards.compactMap { card in
+            card.buffer.flatMap { try? JSONDecoder().decode(NodeCard.self, from: Data(buffer: $0)) }
+        }
+    }
+}
+
+/// A node as the registry and the dashboard show it.
+public struct NodeCard: Codable, Sendable, Equatable {
+    public var id: String
+    public var address: String
+    public var version: String
+    public var startedAt: Date
+    public var lastSeen: Date
+    public var connections: Int
+    public var draining: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case id, address, version, connections, draining
+        case startedAt = "started_at"
+        case lastSeen = "last_seen"
+    }
+}
+
+struct UnexpectedReply: Error, CustomStringConvertible {
+    let script: String
+    let reply: RESPValue
+    var description: String { "unexpected reply to \(script): \(reply)" }
+}
+
+extension Array {
+    func chunked(by size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,143 @@
+import NIORedis
+
+/// The Lua scripts that make the cluster's decisions atomic in Redis.
+///
+/// Generations are microsecond timestamps from Redis's own clock, forced to grow per account: so a
+/// generation handed out after Redis restarted empty is still newer than those of the sockets the
+/// nodes re-register, and "newest wins" keeps its meaning across a restart.
+enum ClusterScripts {
+    /// Shared by the scripts that hand out a generation.
+    private static let nextGeneration = """
+        local function fmt(n) return string.format('%.0f', n) end
+        local function nextGeneration(key)
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+          local last = tonumber(redis.call('GET', key) or '0')
+          local gen = now
+          if gen <= last then gen = last + 1 end
+          redis.call('SET', key, fmt(gen), 'EX', 86400)
+          return gen, math.floor(now / 1000)
+        end
+        local function notifyOwner(prefix, presence, uid, gen, reason, ttl)
+          if presence then
+            local owner = string.match(presence, '^[^|]*|([^|]*)|')
+            if owner then
+              local inbox = prefix .. 'node:' .. owner .. ':inbox'
+              redis.call('RPUSH', inbox, uid .. '|' .. fmt(gen) .. '|' .. reason)
+              redis.call('EXPIRE', inbox, ttl)
+            end
+          end
+        end
+        local function event(reason, gen, sent)
+          return '{"type":"supersede","reason":"' .. reason .. '","generation":' .. fmt(gen) .. ',"sent":' .. fmt(sent) .. '}'
+        end
+        """
+
+    /// A socket takes the account: a new generation, the presence, the kick of every older socket
+    /// (published, and queued in the previous owner node's inbox in case the message is lost).
+    ///
+    /// KEYS: presence, generation, node users, user channel.
+    /// ARGV: prefix, user id, node id, connection id, inbox ttl. Returns the generation.
+    static let claim = RedisScript(nextGeneration + "\n" + """
+        local gen, nowMs = nextGeneration(KEYS[2])
+        local previous = redis.call('GET', KEYS[1])
+        redis.call('SET', KEYS[1], fmt(gen) .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. fmt(nowMs))
+        redis.call('SADD', KEYS[3], ARGV[2])
+        redis.call('PUBLISH', KEYS[4], event('kicked', gen, nowMs))
+        if previous and string.match(previous, '^[^|]*|([^|]*)|') ~= ARGV[3] then
+          notifyOwner(ARGV[1], previous, ARGV[2], gen, 'kicked', ARGV[5])
+        end
+        return gen
+        """)
+
+    /// A login, logout or disable: every socket of the account older than now closes with `reason`.
+    ///
+    /// KEYS: presence, generation, user channel. ARGV: prefix, user id, reason, inbox ttl.
+    /// Returns the generation.
+    static let supersede = RedisScript(nextGeneration + "\n" + """
+        local gen, nowMs = nextGeneration(KEYS[2])
+        redis.call('PUBLISH', KEYS[3], event(ARGV[3], gen, nowMs))
+        notifyOwner(ARGV[1], redis.call('GET', KEYS[1]), ARGV[2], gen, ARGV[3], ARGV[4])
+        return gen
+        """)
+
+    /// A socket ended: its presence goes only if it still names this generation (a newer socket's
+    /// entry stays), and the node forgets the account unless a newer socket here owns it.
+    ///
+    /// KEYS: presence, node users. ARGV: generation, node id, user id. Returns 1 when removed.
+    static let release = RedisScript("""
+        local current = redis.call('GET', KEYS[1])
+        if current then
+          local gen, owner = string.match(current, '^([^|]*)|([^|]*)|')
+          if gen == ARGV[1] then
+            redis.call('DEL', KEYS[1])
+            redis.call('SREM', KEYS[2], ARGV[3])
+            return 1
+          end
+          if owner == ARGV[2] then return 0 end
+        end
+        redis.call('SREM', KEYS[2], ARGV[3])
+        return 0
+        """)
+
+    /// One heartbeat: the node's card (with its TTL), its place in the registry, and the
+    /// supersessions queued for it. O(1) commands whatever the node's number of sockets.
+    ///
+    /// KEYS: node card, nodes, inbox. ARGV: node id, card JSON, ttl seconds.
+    /// Returns {card existed before (0/1), inbox entries, now in ms}.
+    static let heartbeat = RedisScript("""
+        local existed = redis.call('EXISTS', KEYS[1])
+        redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+        local t = redis.call('TIME')
+        local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        redis.call('ZADD', KEYS[2], nowMs, ARGV[1])
+        local inbox = redis.call('LRANGE', KEYS[3], 0, -1)
+        redis.call('DEL', KEYS[3])
+        return {existed, inbox, nowMs}
+        """)
+
+    /// After Redis lost its data: put back the presence of the sockets this node holds, unless a
+    /// newer generation took the account meanwhile.
+    ///
+    /// KEYS: node users. ARGV: prefix, node id, then (user id, generation, connection id, since ms)…
+    static let restore = RedisScript("""
+        local restored = 0
+        for i = 3, #ARGV, 4 do
+          local uid, gen = ARGV[i], ARGV[i + 1]
+          local key = ARGV[1] .. 'presence:' .. uid
+          local current = redis.call('GET', key)
+          local currentGen = current and tonumber(string.match(current, '^([^|]*)|')) or 0
+          if currentGen < tonumber(gen) then
+            redis.call('SET', key, gen .. '|' .. ARGV[2] .. '|' .. ARGV[i + 2] .. '|' .. ARGV[i + 3])
+            redis.call('SADD', KEYS[1], uid)
+            local genKey = ARGV[1] .. 'gen:' .. uid
+            if tonumber(redis.call('GET', genKey) or '0') < tonumber(gen) then
+              redis.call('SET', genKey, gen, 'EX', 86400)
+            end
+            restored = restored + 1
+          end
+        end
+        return restored
+        """)
+
+    /// Clears a batch of a dead node's presence entries (only those still naming it), and the node
+    /// itself once none are left. Refuses (-1) while the node's card still exists.
+    ///
+    /// ARGV: prefix, dead node id, batch size. Returns the entries looked at, or -1.
+    static let reap = RedisScript("""
+        local prefix, dead = ARGV[1], ARGV[2]
+        if redis.call('EXISTS', prefix .. 'node:' .. dead) == 1 then return -1 end
+        local users = prefix .. 'node:' .. dead .. ':users'
+        local uids = redis.call('SPOP', users, tonumber(ARGV[3]))
+        for _, uid in ipairs(uids) do
+          local key = prefix .. 'presence:' .. uid
+          local current = redis.call('GET', key)
+          if current and string.match(current, '^[^|]*|([^|]*)|') == dead then redis.call('DEL', key) end
+        end
+        if redis.call('SCARD', users) == 0 then
+          redis.call('ZREM', prefix .. 'nodes', dead)
+          redis.call('DEL', prefix .. 'node:' .. dead .. ':inbox')
+        end
+        return #uids
+        """)
+}
