@@ -9,6 +9,7 @@ command -v redis-cli >/dev/null || missing+=(redis-tools)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
 command -v runuser >/dev/null || missing+=(util-linux)
+python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "provision: installing ${missing[*]}"
@@ -16,4 +17,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The multi-node tests drive real nodes from Python: pytest and a WebSocket client, in a venv of
+# the project's own.
+venv="$(cd "$(dirname "$0")/.." && pwd)/.local/venv"
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import websockets" 2>/dev/null; then
+    echo "provision: creating $venv (pytest, websockets)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check pytest websockets
 fi

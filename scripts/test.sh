@@ -22,3 +22,5 @@ redis-cli -u "$PARLEY_TEST_REDIS_URL" flushdb >/dev/null
 swift build --build-tests
 PARLEY_DATABASE_URL="$PARLEY_TEST_DATABASE_URL" .build/debug/parley migrate
 swift test --skip-build
+# Several real nodes sharing PostgreSQL and Redis: kicks, races, node death, Redis faults, drain.
+.local/venv/bin/pytest -q Tests/cluster

@@ -1,0 +1,143 @@
+"""The WebSocket gateway across two real nodes (API.md §5)."""
+import subprocess
+import threading
+
+from conftest import DATABASE_URL, PRESENCE_TTL, wait_until
+from sockets import Socket
+
+KICKED = {"msg": "fail", "data": "你的账号在其他设备登录", "code": "kicked"}
+
+
+def psql(sql):
+    subprocess.run(["psql", DATABASE_URL, "-qc", sql], check=True, capture_output=True)
+
+
+def test_a_login_on_another_node_kicks_the_socket(cluster):
+    a, b = cluster
+    account = a.sign_up()
+    socket = Socket(a.ws, a.login(account))
+    assert socket.is_open()
+    b.login(account)
+    assert socket.closed_with() == (KICKED, 4409)
+
+
+def test_the_newest_socket_wins_on_one_node_and_across_nodes(cluster):
+    a, b = cluster
+    account = a.sign_up()
+    token = a.login(account)
+    first = Socket(a.ws, token)
+    assert first.is_open()
+    second = Socket(a.ws, token)
+    assert first.closed_with() == (KICKED, 4409)
+    assert second.is_open()
+    third = Socket(b.ws, token)
+    assert second.closed_with() == (KICKED, 4409)
+    assert third.is_open(1.0)
+
+
+def test_racing_logins_and_sockets_leave_exactly_one_survivor(cluster):
+    a, b = cluster
+    for round in range(50):
+        account = a.sign_up()
+        tokens = [None, None]
+
+        def login(index, node):
+            tokens[index] = node.login(account)
+
+        threads = [threading.Thread(target=login, args=(i, node)) for i, node in enumerate(cluster)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        sockets = [None] * 4
+        targets = [(a, tokens[0]), (b, tokens[1]), (a, tokens[1]), (b, tokens[0])]
+
+        def open_socket(index):
+            node, token = targets[index]
+            sockets[index] = Socket(node.ws, token)
+
+        threads = [threading.Thread(target=open_socket, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        survivors = [s for s in sockets if s.is_open(1.0)]
+        assert len(survivors) == 1, f"round {round}: {len(survivors)} sockets survived"
+        for s in sockets:
+            s.close()
+
+
+def test_logout_closes_the_socket_wherever_it_is(cluster):
+    a, b = cluster
+    account = a.sign_up()
+    token = a.login(account)
+    socket = Socket(a.ws, token)
+    assert socket.is_open()
+    status, answer = b.post("/logout", token=token)
+    assert (status, answer) == (200, {"msg": "ok", "data": "退出成功"})
+    assert socket.closed_with() == ({"msg": "fail", "data": "你已退出登录", "code": "logged_out"}, 4410)
+
+
+def test_refused_sockets_get_their_fail_frame_and_close_code(cluster):
+    a, _ = cluster
+    assert Socket(a.ws).closed_with() == (
+        {"msg": "fail", "data": "您没有权限访问该接口!", "code": "unauthenticated"}, 4401)
+    assert Socket(a.ws, "not-a-token").closed_with() == (
+        {"msg": "fail", "data": "Token 令牌不合法!", "code": "token_invalid"}, 4401)
+
+    disabled = a.sign_up()
+    token = a.login(disabled)
+    psql(f"UPDATE users SET status = 0 WHERE id = {disabled.id}")
+    assert Socket(a.ws, token).closed_with() == ({"msg": "fail", "data": "你已被禁用", "code": "user_disabled"}, 4403)
+
+    deleted = a.sign_up()
+    token = a.login(deleted)
+    psql(f"DELETE FROM users WHERE id = {deleted.id}")
+    assert Socket(a.ws, token).closed_with() == ({"msg": "fail", "data": "用户不存在", "code": "user_not_found"}, 4404)
+
+    superseded = a.sign_up()
+    old = a.login(superseded)
+    a.login(superseded)
+    assert Socket(a.ws, old).closed_with() == (
+        {"msg": "fail", "data": "Token 令牌不合法!", "code": "token_invalid"}, 4401)
+
+
+def test_presence_follows_the_socket(cluster, redis):
+    a, _ = cluster
+    account = a.sign_up()
+    socket = Socket(a.ws, a.login(account))
+    presence = wait_until(lambda: redis.cli("GET", f"parley:presence:{account.id}"), message="presence")
+    assert presence.split("|")[1] == "node-a"
+    socket.close()
+    wait_until(lambda: redis.cli("EXISTS", f"parley:presence:{account.id}") == "0", message="presence removed")
+
+
+def test_a_killed_node_reads_offline_within_the_ttl_and_its_users_reconnect(cluster, redis, spawn):
+    a, _ = cluster
+    doomed = spawn("node-doomed")
+    account = a.sign_up()
+    token = a.login(account)
+    socket = Socket(doomed.ws, token)
+    wait_until(lambda: redis.cli("GET", f"parley:presence:{account.id}").startswith(""), message="presence")
+    assert "node-doomed" in redis.cli("GET", f"parley:presence:{account.id}")
+    doomed.kill()
+    assert socket.close_code() in (None, 1006)
+    wait_until(lambda: redis.cli("EXISTS", "parley:node:node-doomed") == "0", timeout=PRESENCE_TTL + 3,
+               message="dead node expired")
+    wait_until(lambda: redis.cli("EXISTS", f"parley:presence:{account.id}") == "0", timeout=PRESENCE_TTL + 3,
+               message="dead node's presence reaped")
+    again = Socket(a.ws, token)
+    assert again.is_open(1.0)
+    assert redis.cli("GET", f"parley:presence:{account.id}").split("|")[1] == "node-a"
+    again.close()
+
+
+def test_a_graceful_drain_closes_sockets_with_1001_and_leaves_the_registry(cluster, redis, spawn):
+    draining = spawn("node-draining")
+    account = draining.sign_up()
+    socket = Socket(draining.ws, draining.login(account))
+    wait_until(lambda: redis.cli("EXISTS", f"parley:presence:{account.id}") == "1", message="presence")
+    assert draining.terminate() == 0
+    assert socket.close_code() == 1001
+    assert redis.cli("EXISTS", "parley:node:node-draining") == "0"
+    assert redis.cli("EXISTS", f"parley:presence:{account.id}") == "0"
