@@ -79,6 +79,16 @@ public struct SessionStore: Sendable {
         return false
     }
 
+    /// Revokes every active session of the account.
+    public func revokeAll(userID: Int, reason: RevocationReason) async throws {
+        _ = try await database.query(
+            """
+            UPDATE sessions SET revoked_at = now(), revoked_reason = \(reason.rawValue)
+            WHERE user_id = \(userID) AND revoked_at IS NULL
+            """
+        ).collect()
+    }
+
     /// The state of a token's session and user, in one query.
     public func state(sessionID: UUID, userID: Int) async throws -> SessionState {
         let rows = try await database.query(

@@ -52,6 +52,13 @@ public struct UserStore: Sendable {
         ).first
     }
 
+    /// Enables or disables an account.
+    public func setStatus(userID: Int, enabled: Bool) async throws {
+        _ = try await database.query(
+            "UPDATE users SET status = \(Int16(enabled ? 1 : 0)), updated_at = now() WHERE id = \(userID)"
+        ).collect()
+    }
+
     static func decodeUsers(_ rows: PostgresRowSequence) async throws -> [User] {
         var users: [User] = []
         for try await row in rows {

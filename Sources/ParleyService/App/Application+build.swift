@@ -112,5 +112,9 @@ func buildRouter(configuration: ParleyConfiguration, dependencies: Dependencies)
         .addRoutes(to: router, authentication: authentication)
     ReportsController(reports: dependencies.reports, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)
+    if let adminToken = configuration.adminToken {
+        AdminController(presence: dependencies.presence, users: dependencies.users, sessions: dependencies.sessions)
+            .addRoutes(to: router, adminToken: adminToken)
+    }
     return router
 }

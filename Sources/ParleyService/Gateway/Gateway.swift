@@ -32,6 +32,9 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     private let address = Mutex("")
     private let subscriptionSignal: AsyncStream<Void>.Continuation
     private let subscriptionSignals: AsyncStream<Void>
+    /// Yields once the HTTP server listens: the node registers itself with its address only then.
+    private let serverListening: AsyncStream<Void>.Continuation
+    private let serverListeningSignal: AsyncStream<Void>
 
     /// How many sockets are closed at a time while draining, and the pause between batches, so a
     /// node going away does not send all its clients to the others in one instant.
@@ -55,11 +58,14 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         self.configuration = configuration
         self.logger = logger
         (subscriptionSignals, subscriptionSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (serverListeningSignal, serverListening) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The address the node's HTTP server listens on, for the node's card.
     public func serverStarted(address: String) {
         self.address.withLock { $0 = address }
+        serverListening.yield()
+        serverListening.finish()
     }
 
     /// Sockets that hold their account on this node.
@@ -219,6 +225,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     // MARK: Heartbeat
 
     private func runHeartbeat() async {
+        for await _ in serverListeningSignal { break }
         var registered = false
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             await beat(registered: &registered)

@@ -69,4 +69,14 @@ struct ServiceRoutesTests {
             #expect(xml.code == "bad_request")
         }
     }
+
+    @Test func theAdminTreeIsAbsentWithoutAnAdminToken() async throws {
+        try await withParley { client in
+            for path in ["/admin/", "/admin/cluster", "/admin/presence/1"] {
+                let answer = try await client.get(path)
+                #expect(answer.status == .notFound)
+                #expect(answer.code == "not_found")
+            }
+        }
+    }
 }

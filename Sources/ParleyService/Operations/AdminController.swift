@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+
+/// The operations API (API.md §6), answering for the whole cluster from any node. Registered only
+/// when `PARLEY_ADMIN_TOKEN` is set; without it the whole `/admin` tree is a 404.
+struct AdminController: Sendable {
+    let presence: ClusterPresence
+    let users: UserStore
+    let sessions: SessionStore
+
+    struct Cluster: Encodable, Sendable {
+        let nodes: [NodeCard]
+        /// Accounts with a live socket, summed over the live nodes.
+        let online: Int
+    }
+
+    struct PresenceAnswer: Encodable, Sendable {
+        let online: Bool
+        let node: String?
+        let since: Date?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(online, forKey: .online)
+            try container.encode(node, forKey: .node)  // null, not absent, when offline
+            try container.encode(since, forKey: .since)
+        }
+
+        enum CodingKeys: String, CodingKey { case online, node, since }
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>, adminToken: String) {
+        router.group("admin")
+            .add(middleware: AdminAuthenticationMiddleware(adminToken: adminToken))
+            .get("cluster", use: cluster)
+            .get("presence/:user_id", use: presence)
+            .post("users/:id/kick", use: kick)
+            .post("users/:id/disable", use: disable)
+            .post("users/:id/enable", use: enable)
+    }
+
+    @Sendable func cluster(_ request: Request, context: AppRequestContext) async throws -> Envelope<Cluster> {
+        let nodes = try await redis { try await presence.nodes() }
+        return Envelope(Cluster(nodes: nodes, online: nodes.reduce(0) { $0 + $1.connections }))
+    }
+
+    @Sendable func presence(_ request: Request, context: AppRequestContext) async throws -> Envelope<PresenceAnswer> {
+        let userID = try context.userIDParameter("user_id")
+        let found = try await redis { try await presence.presence(userID: userID) }
+        return Envelope(PresenceAnswer(online: found != nil, node: found?.node, since: found?.since))
+    }
+
+    @Sendable func kick(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
+        let user = try await existingUser(context)
+        try await redis { try await presence.supersede(userID: user.id, reason: .kicked) }
+        context.logger.notice("Operator kicked an account", metadata: ["user.id": "\(user.id)"])
+        return Envelope(.ok, for: request)
+    }
+
+    /// Disables the account in PostgreSQL first (its token stops working at once, on every node),
+    /// then closes its socket wherever it is.
+    @Sendable func disable(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
+        let user = try await existingUser(context)
+        try await users.setStatus(userID: user.id, enabled: false)
+        try await sessions.revokeAll(userID: user.id, reason: .disabled)
+        try await redis { try await presence.supersede(userID: user.id, reason: .userDisabled) }
+        context.logger.notice("Operator disabled an account", metadata: ["user.id": "\(user.id)"])
+        return Envelope(.ok, for: request)
+    }
+
+    @Sendable func enable(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
+        let user = try await existingUser(context)
+        try await users.setStatus(userID: user.id, enabled: true)
+        context.logger.notice("Operator enabled an account", metadata: ["user.id": "\(user.id)"])
+        return Envelope(.ok, for: request)
+    }
+
+    private func existingUser(_ context: AppRequestContext) async throws -> User {
+        guard let user = try await users.user(id: context.userIDParameter("id")) else {
+            throw ParleyError(.userNotFound)
+        }
+        return user
+    }
+
+    /// Redis failures here are an outage (503), not a bug.
+    private func redis<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch {
+            throw DependencyUnavailable("redis", underlying: error)
+        }
+    }
+}
+
+extension AppRequestContext {
+    /// A user id path parameter: a positive integer, else 404 (no such user can exist).
+    func userIDParameter(_ name: String) throws -> Int {
+        guard let id = parameters.get(name, as: Int.self), id > 0 else { throw ParleyError(.userNotFound) }
+        return id
+    }
+}
