@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "ParleyService",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
     ]

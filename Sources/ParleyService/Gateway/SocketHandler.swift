@@ -26,7 +26,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let timings: SocketTimings
     private var state = State.open
     private var aggregator = FrameAggregator()
-    private var lastHeard = NIODeadline.now()
+    private var lastHeard = NIODeadline.uptimeNanoseconds(0)
     private var keepAlive: RepeatedTask?
 
     init(handle: SocketHandle, token: String?, delegate: any SocketLifecycleDelegate, timings: SocketTimings) {
@@ -37,6 +37,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        lastHeard = context.eventLoop.now
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         keepAlive = context.eventLoop.scheduleRepeatedTask(initialDelay: timings.pingInterval, delay: timings.pingInterval) { _ in
             let (handler, context) = loopBound.value
@@ -58,7 +59,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        lastHeard = .now()
+        lastHeard = context.eventLoop.now
         switch frame.opcode {
         case .ping:
             guard case .open = state else { return }
@@ -93,7 +94,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func keepAliveTick(context: ChannelHandlerContext) {
         guard case .open = state else { return }
-        if NIODeadline.now() - lastHeard >= timings.silenceLimit {
+        if context.eventLoop.now - lastHeard >= timings.silenceLimit {
             startClosing(context: context, code: .normalClosure)
         } else {
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)

@@ -1,0 +1,132 @@
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import Synchronization
+import Testing
+@testable import ParleyService
+
+/// One socket's handler on an embedded channel with a virtual clock: what the client sees.
+@Suite("SocketHandler")
+struct SocketHandlerTests {
+    final class Recorder: SocketLifecycleDelegate {
+        let opened = Mutex<[String?]>([])
+        let closed = Mutex(0)
+        func socketOpened(_ socket: SocketHandle, token: String?) { opened.withLock { $0.append(token) } }
+        func socketClosed(_ socket: SocketHandle) { closed.withLock { $0 += 1 } }
+    }
+
+    let channel = EmbeddedChannel()
+    let recorder = Recorder()
+
+    init() throws {
+        let handle = SocketHandle(id: 1, channel: channel)
+        try channel.pipeline.syncOperations.addHandler(
+            SocketHandler(handle: handle, token: "abc", delegate: recorder, timings: SocketTimings())
+        )
+        _ = try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+    }
+
+    func receive(_ opcode: WebSocketOpcode, _ bytes: [UInt8] = [], fin: Bool = true) throws {
+        try channel.writeInbound(WebSocketFrame(fin: fin, opcode: opcode, data: ByteBuffer(bytes: bytes)))
+    }
+
+    func sent() throws -> WebSocketFrame? {
+        try channel.readOutbound(as: WebSocketFrame.self)
+    }
+
+    func closeCode(of frame: WebSocketFrame?) -> UInt16? {
+        guard let frame, frame.opcode == .connectionClose else { return nil }
+        var data = frame.data
+        return data.readInteger(as: UInt16.self)
+    }
+
+    @Test func tellsTheNodeItsToken() {
+        #expect(recorder.opened.withLock { $0 } == ["abc"])
+    }
+
+    @Test func answersPingsWithTheirPayload() throws {
+        try receive(.ping, [1, 2, 3])
+        let pong = try #require(try sent())
+        #expect(pong.opcode == .pong)
+        #expect(Array(pong.data.readableBytesView) == [1, 2, 3])
+    }
+
+    @Test func ignoresClientMessages() throws {
+        try receive(.text, Array("hello".utf8))
+        try receive(.binary, [0, 1, 2])
+        #expect(try sent() == nil)
+        #expect(channel.isActive)
+    }
+
+    @Test func closesWith1009WhenFragmentsExceed4KiB() throws {
+        try receive(.text, [UInt8](repeating: 65, count: 3000), fin: false)
+        #expect(try sent() == nil)
+        try receive(.continuation, [UInt8](repeating: 65, count: 2000), fin: true)
+        #expect(closeCode(of: try sent()) == 1009)
+    }
+
+    @Test func acceptsAFragmentedMessageUnderTheLimit() throws {
+        try receive(.text, [UInt8](repeating: 65, count: 2000), fin: false)
+        try receive(.continuation, [UInt8](repeating: 65, count: 2000), fin: true)
+        #expect(try sent() == nil)
+    }
+
+    @Test func closesWith1007OnInvalidUTF8() throws {
+        try receive(.text, [0xC3, 0x28])
+        #expect(closeCode(of: try sent()) == 1007)
+    }
+
+    @Test func pingsEvery30SecondsAndClosesAfter90OfSilence() throws {
+        channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        #expect(try sent()?.opcode == .ping)
+        try receive(.pong)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        #expect(try sent()?.opcode == .ping)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        #expect(try sent()?.opcode == .ping)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        #expect(closeCode(of: try sent()) == 1000)
+    }
+
+    @Test func aCloseCommandSendsTheFailFrameThenItsCloseCode() throws {
+        try channel.triggerUserOutboundEvent(SocketHandle.Command.close(.kicked)).wait()
+        let fail = try #require(try sent())
+        #expect(String(buffer: fail.data) == #"{"msg":"fail","data":"你的账号在其他设备登录","code":"kicked"}"#)
+        #expect(closeCode(of: try sent()) == 4409)
+        // Frames after the close are not sent.
+        try channel.triggerUserOutboundEvent(SocketHandle.Command.send(.updateApplyList)).wait()
+        #expect(try sent() == nil)
+        // The client's close frame ends the connection.
+        try receive(.connectionClose, [0x11, 0x99])
+        #expect(!channel.isActive)
+        #expect(recorder.closed.withLock { $0 } == 1)
+    }
+
+    @Test func theCloseHandshakeTimesOut() throws {
+        try channel.triggerUserOutboundEvent(SocketHandle.Command.goAway).wait()
+        #expect(closeCode(of: try sent()) == 1001)
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(5))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aClientCloseIsEchoed() throws {
+        try receive(.connectionClose, [0x03, 0xE8])
+        #expect(closeCode(of: try sent()) == 1000)
+        #expect(!channel.isActive)
+    }
+
+    @Test func pushesFrames() throws {
+        try channel.triggerUserOutboundEvent(SocketHandle.Command.send(.updateApplyList)).wait()
+        let frame = try #require(try sent())
+        #expect(frame.opcode == .text)
+        #expect(String(buffer: frame.data) == #"{"msg":"updateApplyList","data":""}"#)
+    }
+
+    @Test func aClientThatStopsReadingIsDroppedNotBuffered() throws {
+        channel.isWritable = false
+        try channel.triggerUserOutboundEvent(SocketHandle.Command.send(.updateApplyList)).wait()
+        #expect(try sent() == nil)
+        #expect(!channel.isActive)
+    }
+}
