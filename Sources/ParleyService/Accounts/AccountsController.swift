@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// `POST /reg`, `/login`, `/logout` and `/search/user` (API.md §4, Accounts).
 public struct AccountsController: Sendable {
@@ -7,13 +8,22 @@ public struct AccountsController: Sendable {
     let tokens: TokenAuthority
     let passwords: PasswordHasher
     let presence: ClusterPresence
+    let throttle: LoginThrottle
 
-    public init(users: UserStore, sessions: SessionStore, tokens: TokenAuthority, passwords: PasswordHasher, presence: ClusterPresence) {
+    public init(
+        users: UserStore,
+        sessions: SessionStore,
+        tokens: TokenAuthority,
+        passwords: PasswordHasher,
+        presence: ClusterPresence,
+        throttle: LoginThrottle
+    ) {
         self.users = users
         self.sessions = sessions
         self.tokens = tokens
         self.passwords = passwords
         self.presence = presence
+        self.throttle = throttle
     }
 
     public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
@@ -45,12 +55,16 @@ public struct AccountsController: Sendable {
         let fields = try await RequestFields.parse(request)
         let username = try fields.string(AccountFields.username, length: 0...Int.max).precomposedStringWithCanonicalMapping
         let password = try fields.string(AccountFields.password, length: 0...Int.max)
+        guard await !throttle.isLimited(username) else { throw ParleyError(.rateLimited) }
         guard let (user, hash) = try await users.credentials(username: username), user.isEnabled else {
+            await throttle.recordFailure(username)
             throw ParleyError(.loginFailed)
         }
         guard try await passwords.verify(password, hash: hash) else {
+            await throttle.recordFailure(username)
             throw ParleyError(.wrongPassword)
         }
+        await throttle.recordSuccess(username)
         let (session, superseded) = try await sessions.start(userID: user.id, lifetime: tokens.lifetime)
         await closeSockets(of: user.id, reason: .kicked, context: context)
         context.logger.info(
@@ -75,12 +89,15 @@ public struct AccountsController: Sendable {
         return Envelope(user.map(Profile.init))
     }
 
+    /// A sign-in waits no longer than this for Redis.
+    static let redisTimeout: TimeAmount = .seconds(1)
+
     /// Closes the account's sockets on every node. The session is already revoked in PostgreSQL,
     /// so without Redis the old token stops working all the same: the sign-in goes on and the
     /// failure is logged.
     private func closeSockets(of userID: Int, reason: SocketCloseReason, context: AppRequestContext) async {
         do {
-            try await presence.supersede(userID: userID, reason: reason)
+            try await presence.supersede(userID: userID, reason: reason, timeout: Self.redisTimeout)
         } catch {
             context.logger.warning("Cannot close the account's sockets", metadata: ["user.id": "\(userID)", "error": "\(error)"])
         }

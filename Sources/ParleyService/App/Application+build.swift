@@ -20,9 +20,11 @@ public struct Dependencies: Sendable {
     public let redis: RedisClient
     public let subscriber: RedisSubscriber
     public let presence: ClusterPresence
+    public let logger: Logger
 
     public init(configuration: ParleyConfiguration, logger: Logger) async throws {
         let client = PostgresClient(configuration: try .init(url: configuration.databaseURL), backgroundLogger: logger)
+        self.logger = logger
         database = Database(client: client, logger: logger)
         let redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
         redis = RedisClient(configuration: redisConfiguration, logger: logger)
@@ -104,7 +106,8 @@ func buildRouter(configuration: ParleyConfiguration, dependencies: Dependencies)
         sessions: dependencies.sessions,
         tokens: dependencies.tokens,
         passwords: dependencies.passwords,
-        presence: dependencies.presence
+        presence: dependencies.presence,
+        throttle: LoginThrottle(redis: dependencies.redis, keys: dependencies.presence.keys, logger: dependencies.logger)
     ).addRoutes(to: router, authentication: authentication)
     ApplyController(applies: dependencies.applies, friends: dependencies.friends, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)

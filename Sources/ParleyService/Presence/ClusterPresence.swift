@@ -36,12 +36,14 @@ public struct ClusterPresence: Sendable {
     }
 
     /// Closes every socket of the account, wherever it is, with `reason`; returns the generation.
+    /// - Parameter timeout: how long to wait for Redis (the client's default when `nil`).
     @discardableResult
-    public func supersede(userID: Int, reason: SocketCloseReason) async throws -> Int64 {
+    public func supersede(userID: Int, reason: SocketCloseReason, timeout: TimeAmount? = nil) async throws -> Int64 {
         let reply = try await redis.evaluate(
             ClusterScripts.supersede,
             keys: [keys.presence(userID), keys.generation(userID), keys.userChannel(userID)],
-            arguments: [keys.prefix, String(userID), reason.rawValue, String(inboxTTL)]
+            arguments: [keys.prefix, String(userID), reason.rawValue, String(inboxTTL)],
+            timeout: timeout
         )
         guard let generation = reply.int else { throw UnexpectedReply(script: "supersede", reply: reply) }
         return generation

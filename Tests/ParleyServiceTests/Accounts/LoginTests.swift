@@ -94,4 +94,35 @@ struct LoginTests {
             #expect(after.code == "token_invalid")
         }
     }
+
+    @Test func tenFailuresWithinFiveMinutesLockTheUsernameOnEveryAttempt() async throws {
+        try await withParley { client in
+            let account = try await client.signUp()
+            for _ in 0..<10 {
+                let wrong = try await client.post("/login", ["username": account.username, "password": "wrong-one"])
+                #expect(wrong.code == "wrong_password")
+            }
+            let limited = try await client.post("/login", ["username": account.username, "password": account.password])
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.data.string == "尝试次数过多，请稍后再试")
+            #expect(limited.code == "rate_limited")
+
+            // Unknown usernames are counted too; other usernames are not affected.
+            let ghost = TestEnvironment.uniqueUsername()
+            for _ in 0..<10 { _ = try await client.post("/login", ["username": ghost, "password": "whatever1"]) }
+            #expect(try await client.post("/login", ["username": ghost, "password": "whatever1"]).code == "rate_limited")
+            let other = try await client.signUp()
+            _ = try await client.login(other.username, password: other.password)
+        }
+    }
+
+    @Test func aSuccessfulLoginClearsEarlierFailures() async throws {
+        try await withParley { client in
+            let account = try await client.signUp()
+            for _ in 0..<9 { _ = try await client.post("/login", ["username": account.username, "password": "wrong-one"]) }
+            _ = try await client.login(account.username, password: account.password)
+            for _ in 0..<9 { _ = try await client.post("/login", ["username": account.username, "password": "wrong-one"]) }
+            _ = try await client.login(account.username, password: account.password)
+        }
+    }
 }
