@@ -92,10 +92,10 @@ public final class RedisSubscriber: Service, @unchecked Sendable {
 
     /// Adds channels to the desired set and subscribes to them.
     ///
-    /// Returns once the server has confirmed them, or at once when disconnected
-    /// (they are subscribed on the next connect, signalled by an ``events``
-    /// entry). Throws ``RedisClientError/timeout`` if the server doesn't confirm
-    /// within the command timeout; the channels stay in the desired set.
+    /// Returns once the server has confirmed them; while disconnected it waits
+    /// for the reconnect. Throws ``RedisClientError/timeout`` if that doesn't
+    /// happen within the command timeout: the channels stay in the desired set
+    /// and are subscribed on the next connect (signalled by ``events``).
     public func subscribe(_ channels: [String]) async throws {
         try await eventLoop.flatSubmit {
             self.perform(self.subscriptions.subscribe(channels))
@@ -151,16 +151,27 @@ public final class RedisSubscriber: Service, @unchecked Sendable {
             return eventLoop.makeSucceededVoidFuture()
         case .send(let command, let barrier):
             if let command { send(command) }
-            handler?.sendWithoutReply(["PING", String(barrier)])
-            let promise = eventLoop.makePromise(of: Void.self)
-            let timeout = eventLoop.scheduleTask(in: configuration.commandTimeout) {
-                if let waiter = self.barrierWaiters.removeValue(forKey: barrier) {
-                    waiter.promise.fail(RedisClientError.timeout)
-                }
-            }
-            barrierWaiters[barrier] = (promise, timeout)
-            return promise.futureResult
+            sendBarrier(barrier)
+            return waitForBarrier(barrier)
+        case .awaitConnection(let barrier):
+            return waitForBarrier(barrier)
         }
+    }
+
+    private func waitForBarrier(_ barrier: UInt64) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        let timeout = eventLoop.scheduleTask(in: configuration.commandTimeout) {
+            if let waiter = self.barrierWaiters.removeValue(forKey: barrier) {
+                self.subscriptions.barrierAbandoned(barrier)
+                waiter.promise.fail(RedisClientError.timeout)
+            }
+        }
+        barrierWaiters[barrier] = (promise, timeout)
+        return promise.futureResult
+    }
+
+    private func sendBarrier(_ barrier: UInt64) {
+        handler?.sendWithoutReply(["PING", String(barrier)])
     }
 
     private func send(_ command: SubscriptionStateMachine.Command) {
@@ -189,11 +200,13 @@ public final class RedisSubscriber: Service, @unchecked Sendable {
             self.handler = handler
             // The probe channel is always desired, so the connection is in pub/sub
             // mode before any barrier PING is sent (and pongs arrive as pushes).
-            send(.subscribe(subscriptions.connected()))
+            let (channels, barrier) = subscriptions.connected()
+            send(.subscribe(channels))
+            if let barrier { sendBarrier(barrier) }
             probe.connected(now: .now())
         case .disconnected:
             self.handler = nil
-            completeBarriers(subscriptions.disconnected())
+            subscriptions.disconnected()
             probe.disconnected()
         case .probeFailed:
             break

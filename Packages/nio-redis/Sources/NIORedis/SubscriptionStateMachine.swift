@@ -6,12 +6,13 @@ import DequeModule
 /// Each `subscribe`/`unsubscribe` call that has to talk to the server is given a
 /// barrier token: the driver sends the command followed by `PING <token>`, and
 /// since Redis answers in order, the matching pong proves that every preceding
-/// (un)subscription was applied. Pure value type; no I/O.
+/// (un)subscription was applied. While disconnected, barriers wait for the next
+/// connection, which re-subscribes the whole desired set. Pure value type; no I/O.
 struct SubscriptionStateMachine {
     private(set) var desired: Set<String>
     private(set) var confirmed: Set<String> = []
     private(set) var isConnected = false
-    /// Barriers sent on the current connection, oldest first.
+    /// Barriers whose pong is awaited, oldest first (sent, or to be sent on connect).
     private var pendingBarriers: Deque<UInt64> = []
     private var nextBarrier: UInt64 = 0
 
@@ -25,39 +26,40 @@ struct SubscriptionStateMachine {
     }
 
     enum RequestAction: Equatable {
-        /// Nothing to wait for: already applied, or disconnected (then the
-        /// desired set is updated and the next connect applies it).
+        /// Nothing to wait for: the server already has this state.
         case completeNow
         /// Send `command` (if any), then `PING <barrier>`; complete on its pong.
         case send(Command?, barrier: UInt64)
+        /// Disconnected: complete on the pong of `barrier`, sent after the next connect.
+        case awaitConnection(barrier: UInt64)
     }
 
     mutating func subscribe(_ channels: [String]) -> RequestAction {
         let added = channels.filter { desired.insert($0).inserted }
-        guard isConnected, !(added.isEmpty && channels.allSatisfy(confirmed.contains)) else { return .completeNow }
+        guard isConnected else { return .awaitConnection(barrier: makeBarrier()) }
+        guard !(added.isEmpty && channels.allSatisfy(confirmed.contains)) else { return .completeNow }
         return .send(added.isEmpty ? nil : .subscribe(added), barrier: makeBarrier())
     }
 
     mutating func unsubscribe(_ channels: [String]) -> RequestAction {
         let removed = channels.filter { desired.remove($0) != nil }
-        guard isConnected, !(removed.isEmpty && !channels.contains(where: confirmed.contains)) else { return .completeNow }
+        guard isConnected else { return .awaitConnection(barrier: makeBarrier()) }
+        guard !(removed.isEmpty && !channels.contains(where: confirmed.contains)) else { return .completeNow }
         return .send(removed.isEmpty ? nil : .unsubscribe(removed), barrier: makeBarrier())
     }
 
-    /// A fresh connection: everything desired must be subscribed on it.
-    mutating func connected() -> [String] {
+    /// A fresh connection: subscribe everything desired, then `PING <barrier>`
+    /// (if any) to release every waiting request.
+    mutating func connected() -> (channels: [String], barrier: UInt64?) {
         isConnected = true
         confirmed = []
-        return desired.sorted()
+        return (desired.sorted(), pendingBarriers.last)
     }
 
-    /// The connection is gone. Returns the barriers to complete: their requests
-    /// are recorded in the desired set and will be applied on reconnect.
-    mutating func disconnected() -> [UInt64] {
+    /// The connection is gone; pending requests wait for the next one (or their timeout).
+    mutating func disconnected() {
         isConnected = false
         confirmed = []
-        defer { pendingBarriers.removeAll() }
-        return Array(pendingBarriers)
     }
 
     mutating func subscriptionConfirmed(_ channel: String) {
@@ -75,6 +77,11 @@ struct SubscriptionStateMachine {
             completed.append(pendingBarriers.removeFirst())
         }
         return completed
+    }
+
+    /// A request gave up waiting (timeout); forget its barrier.
+    mutating func barrierAbandoned(_ barrier: UInt64) {
+        pendingBarriers.removeAll { $0 == barrier }
     }
 
     /// Messages for channels no longer desired (unsubscribe in flight) are dropped.

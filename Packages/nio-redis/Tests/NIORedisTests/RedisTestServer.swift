@@ -35,7 +35,8 @@ final class RedisTestServer: @unchecked Sendable {
 
     func stop() {
         guard let process else { return }
-        process.terminate()
+        // SIGKILL: the test process's signal mask (inherited by the child) may block SIGTERM.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
     }
@@ -79,7 +80,10 @@ final class RedisTestServer: @unchecked Sendable {
 /// The shared server for non-destructive tests: `NIOREDIS_TEST_URL`, or a private one.
 enum SharedRedis {
     private static let privateServer: RedisTestServer? = {
-        ProcessInfo.processInfo.environment["NIOREDIS_TEST_URL"] == nil ? try! RedisTestServer() : nil
+        guard ProcessInfo.processInfo.environment["NIOREDIS_TEST_URL"] == nil else { return nil }
+        let server = try! RedisTestServer()
+        atexit { SharedRedis.privateServer?.stop() }  // statics are never deinitialised
+        return server
     }()
 
     static var url: String {

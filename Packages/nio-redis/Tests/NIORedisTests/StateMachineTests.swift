@@ -97,11 +97,14 @@ final class ConnectionStateMachineTests: XCTestCase {
 }
 
 final class SubscriptionStateMachineTests: XCTestCase {
-    func testDisconnectedRequestsOnlyUpdateTheDesiredSet() {
+    func testRequestsWhileDisconnectedWaitForTheConnection() {
         var machine = SubscriptionStateMachine(initialChannels: ["probe"])
-        XCTAssertEqual(machine.subscribe(["a", "b"]), .completeNow)
-        XCTAssertEqual(machine.unsubscribe(["b"]), .completeNow)
-        XCTAssertEqual(machine.connected(), ["a", "probe"])
+        XCTAssertEqual(machine.subscribe(["a", "b"]), .awaitConnection(barrier: 0))
+        XCTAssertEqual(machine.unsubscribe(["b"]), .awaitConnection(barrier: 1))
+        let (channels, barrier) = machine.connected()
+        XCTAssertEqual(channels, ["a", "probe"])
+        XCTAssertEqual(barrier, 1)
+        XCTAssertEqual(machine.pongReceived(barrier: 1), [0, 1])
     }
 
     func testBarriersCompleteInOrderOnPong() {
@@ -129,15 +132,26 @@ final class SubscriptionStateMachineTests: XCTestCase {
         XCTAssertEqual(machine.unsubscribe(["a"]), .completeNow)
     }
 
-    func testReconnectResubscribesTheDesiredSetAndReleasesWaiters() {
+    func testReconnectResubscribesTheDesiredSetAndResendsTheLatestBarrier() {
         var machine = SubscriptionStateMachine()
         _ = machine.connected()
         _ = machine.subscribe(["a", "b"])
+        _ = machine.subscribe(["c"])
         machine.subscriptionConfirmed("a")
-        XCTAssertEqual(machine.disconnected(), [0])
+        machine.disconnected()
         XCTAssertEqual(machine.confirmed, [])
-        XCTAssertEqual(machine.connected(), ["a", "b"])
-        XCTAssertEqual(machine.pongReceived(barrier: 0), [])
+        let (channels, barrier) = machine.connected()
+        XCTAssertEqual(channels, ["a", "b", "c"])
+        XCTAssertEqual(barrier, 1)
+        XCTAssertEqual(machine.pongReceived(barrier: 1), [0, 1])
+    }
+
+    func testAbandonedBarrierIsForgotten() {
+        var machine = SubscriptionStateMachine()
+        XCTAssertEqual(machine.subscribe(["a"]), .awaitConnection(barrier: 0))
+        machine.barrierAbandoned(0)
+        XCTAssertNil(machine.connected().barrier)
+        XCTAssertTrue(machine.shouldDeliver("a"), "the channel stays desired")
     }
 }
 
