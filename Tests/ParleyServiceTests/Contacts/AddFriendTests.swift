@@ -38,30 +38,22 @@ struct AddFriendTests {
             let flags = ["lookme": 1, "lookhim": 1]
 
             let myself = try await client.post("/apply/addfriend", flags.merging(["friend_id": me.id]) { $1 }, token: me.token)
-            #expect(myself.status == .badRequest)
-            #expect(myself.data.string == "不能添加自己")
-            #expect(myself.code == "cannot_add_self")
+            expectFailure(myself, .badRequest, "不能添加自己", code: "cannot_add_self")
 
             let unknown = try await client.post("/apply/addfriend", flags.merging(["friend_id": 999_999_999]) { $1 }, token: me.token)
-            #expect(unknown.status == .notFound)
-            #expect(unknown.data.string == "该用户不存在或者已被禁用")
-            #expect(unknown.code == "user_not_found")
+            expectFailure(unknown, .notFound, "该用户不存在或者已被禁用", code: "user_not_found")
 
             let disabled = try await client.signUp()
             try await withTestDatabase { try await $0.setStatus(userID: disabled.id, 0) }
             let toDisabled = try await client.post(
                 "/apply/addfriend", flags.merging(["friend_id": disabled.id]) { $1 }, token: me.token
             )
-            #expect(toDisabled.status == .notFound)
-            #expect(toDisabled.data.string == "该用户不存在或者已被禁用")
-            #expect(toDisabled.code == "user_not_found")
+            expectFailure(toDisabled, .notFound, "该用户不存在或者已被禁用", code: "user_not_found")
 
             let first = try await client.post("/apply/addfriend", flags.merging(["friend_id": other.id]) { $1 }, token: me.token)
             #expect(first.status == .ok)
             let again = try await client.post("/apply/addfriend", flags.merging(["friend_id": other.id]) { $1 }, token: me.token)
-            #expect(again.status == .conflict)
-            #expect(again.data.string == "你之前已经申请过了")
-            #expect(again.code == "apply_exists")
+            expectFailure(again, .conflict, "你之前已经申请过了", code: "apply_exists")
 
             // A pending apply of mine never blocks theirs to me.
             let reverse = try await client.post("/apply/addfriend", flags.merging(["friend_id": me.id]) { $1 }, token: other.token)
@@ -69,9 +61,7 @@ struct AddFriendTests {
 
             #expect(try await client.handle(#require(first.data["id"].int), as: other).status == .ok)
             let friends = try await client.post("/apply/addfriend", flags.merging(["friend_id": other.id]) { $1 }, token: me.token)
-            #expect(friends.status == .conflict)
-            #expect(friends.data.string == "对方已经是你的好友")
-            #expect(friends.code == "already_friends")
+            expectFailure(friends, .conflict, "对方已经是你的好友", code: "already_friends")
         }
     }
 
@@ -97,13 +87,7 @@ struct AddFriendTests {
         (["friend_id": 7, "lookme": 1, "lookhim": "x"], "看他 的值 `x` 的类型不是 `int`"),
     ] as [([String: any Sendable], String)])
     func validatesInOrder(fields: [String: any Sendable], text: String) async throws {
-        try await withParley { client in
-            let me = try await client.signUp()
-            let answer = try await client.post("/apply/addfriend", fields, token: me.token)
-            #expect(answer.status == .unprocessableContent)
-            #expect(answer.code == "validation_failed")
-            #expect(answer.data.string == text)
-        }
+        try await expectValidationFailure("/apply/addfriend", fields: fields, text: text)
     }
 
     @Test func needsAToken() async throws {

@@ -86,14 +86,7 @@ struct ApplyListTests {
         ("/apply/1?limit=ten", "每页条数 的值 `ten` 的类型不是 `int`"),
     ])
     func refusesBadPagesWith422(path: String, text: String) async throws {
-        try await withParley { client in
-            let me = try await client.signUp()
-            let answer = try await client.get(path, token: me.token)
-            #expect(answer.status == .unprocessableContent)
-            #expect(answer.msg == "fail")
-            #expect(answer.code == "validation_failed")
-            #expect(answer.data.string == text)
-        }
+        try await expectValidationFailure(path, method: .get, text: text)
     }
 
     @Test func speaksEnglishForBadPages() async throws {

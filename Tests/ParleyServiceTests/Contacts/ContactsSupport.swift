@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import PostgresNIO
+import Testing
 @testable import ParleyService
 
 /// The keys of an Apply (API.md §3).
@@ -83,5 +84,34 @@ extension Database {
 
     func applyStatus(_ applyID: Int) async throws -> String? {
         try await query("SELECT status FROM applies WHERE id = \(applyID)").decode(String.self).all().first
+    }
+}
+
+/// Expects a failure envelope with exactly this status, text and code.
+func expectFailure(
+    _ answer: Answer,
+    _ status: HTTPResponse.Status,
+    _ text: String,
+    code: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(answer.status == status, sourceLocation: sourceLocation)
+    #expect(answer.msg == "fail", sourceLocation: sourceLocation)
+    #expect(answer.data.string == text, sourceLocation: sourceLocation)
+    #expect(answer.code == code, sourceLocation: sourceLocation)
+}
+
+/// Sends `fields` (no body when empty) to `path` as a new account and expects the 422 `text`.
+func expectValidationFailure(
+    _ path: String,
+    fields: [String: any Sendable] = [:],
+    method: HTTPRequest.Method = .post,
+    text: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    try await withParley { client in
+        let me = try await client.signUp()
+        let answer = try await client.request(method, path, json: fields.isEmpty ? nil : jsonText(fields), token: me.token)
+        expectFailure(answer, .unprocessableContent, text, code: "validation_failed", sourceLocation: sourceLocation)
     }
 }

@@ -26,9 +26,7 @@ struct HandleApplyTests {
             #expect(status == "agree")
 
             let again = try await client.handle(applyID, as: me)
-            #expect(again.status == .notFound)
-            #expect(again.data.string == "该记录不存在")
-            #expect(again.code == "not_found")
+            expectFailure(again, .notFound, "该记录不存在", code: "not_found")
         }
     }
 
@@ -79,9 +77,7 @@ struct HandleApplyTests {
             let applyID = try await client.apply(from: applicant, to: addressee)
             for (id, account) in [(applyID, stranger), (applyID, applicant), (999_999_999, addressee)] {
                 let answer = try await client.handle(id, as: account)
-                #expect(answer.status == .notFound)
-                #expect(answer.data.string == "该记录不存在")
-                #expect(answer.code == "not_found")
+                expectFailure(answer, .notFound, "该记录不存在", code: "not_found")
             }
             #expect(try await withTestDatabase { try await $0.applyStatus(applyID) } == "pending")
         }
@@ -97,13 +93,7 @@ struct HandleApplyTests {
         ("/apply/handle/1", ["status": "agree", "lookme": 1, "lookhim": 3], "看他 的值 `3` 必须在 [`0`、`1`] 中"),
     ] as [(String, [String: any Sendable], String)])
     func validates(path: String, fields: [String: any Sendable], text: String) async throws {
-        try await withParley { client in
-            let me = try await client.signUp()
-            let answer = try await client.post(path, fields, token: me.token)
-            #expect(answer.status == .unprocessableContent)
-            #expect(answer.code == "validation_failed")
-            #expect(answer.data.string == text)
-        }
+        try await expectValidationFailure(path, fields: fields, text: text)
     }
 
     /// Two agrees racing, one per direction, each on its own node (its own connection pool), plus
