@@ -1,0 +1,146 @@
+import NIOCore
+import XCTest
+@testable import NIORedis
+
+/// Tests that restart, kill or silence a private redis-server.
+final class ResilienceTests: XCTestCase {
+    func testServerRestartMidTraffic() async throws {
+        let server = try RedisTestServer()
+        try await withSubscriber(url: server.url) { subscriber, client in
+            let messages = Collector(subscriber.messages)
+            let events = Collector(subscriber.events)
+            let channel = uniqueKey()
+            try await subscriber.subscribe([channel])
+            try await assertEqual(await client.publish("before", to: channel), 1)
+            try await messages.wait { $0.count == 1 }
+
+            // Blocked server-side, so certainly in flight when the server goes away.
+            let blocked = (0..<20).map { _ in
+                Task { () -> ContinuousClock.Duration in
+                    let start = ContinuousClock.now
+                    do {
+                        try await client.send(["BLPOP", uniqueKey(), 0], timeout: .seconds(60))
+                        XCTFail("BLPOP should not return")
+                    } catch let error as RedisClientError {
+                        XCTAssertEqual(error, .connectionClosed)
+                    }
+                    return ContinuousClock.now - start
+                }
+            }
+            let traffic = Task {
+                var i = 0
+                while !Task.isCancelled {
+                    _ = try? await client.send(["SET", "k\(i % 10)", i], timeout: .milliseconds(200))
+                    i += 1
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+
+            server.stop()
+            for task in blocked {
+                let elapsed = try await task.value
+                XCTAssertLessThan(elapsed, .seconds(30), "in-flight commands must fail at once, not at their timeout")
+            }
+            do {
+                try await client.send(["PING"], timeout: .milliseconds(200))
+                XCTFail("the server is down")
+            } catch let error as RedisClientError {
+                XCTAssertEqual(error, .notConnected)
+            }
+
+            try server.start()
+            traffic.cancel()
+            await traffic.value
+            try await eventually { try await client.send("PING") }
+            try await assertEqual(await client.send("SET", "after", "restart"), .simpleString("OK"))
+            try await events.wait { $0.contains(.reconnected) }
+            try await eventually {
+                guard try await client.publish("after", to: channel) == 1 else { throw TimedOut() }
+            }
+            try await messages.wait { $0.map { String(buffer: $0.payload) } == ["before", "after"] }
+        }
+        server.stop()
+    }
+
+    func testSubscriberRecoversFromClientKill() async throws {
+        let server = try RedisTestServer()
+        try await withSubscriber(url: server.url) { subscriber, client in
+            let messages = Collector(subscriber.messages)
+            let events = Collector(subscriber.events)
+            let channels = (0..<3).map { "room:\($0)" }
+            try await subscriber.subscribe(channels)
+            try await events.wait { $0 == [.connected] }
+
+            try server.cli("CLIENT", "KILL", "TYPE", "pubsub")
+            try await events.wait { $0 == [.connected, .disconnected, .reconnected] }
+            for channel in channels {
+                try await eventually {
+                    guard try await client.publish(channel, to: channel) == 1 else { throw TimedOut() }
+                }
+            }
+            try await messages.wait { Set($0.map(\.channel)) == Set(channels) }
+        }
+        server.stop()
+    }
+
+    func testProbeRestartsASilentSubscription() async throws {
+        let server = try RedisTestServer()
+        let proxy = try BlackholeProxy(upstreamPort: server.port)
+        var options = RedisSubscriber.Options()
+        options.probeIdleInterval = .milliseconds(200)
+        options.probeTimeout = .milliseconds(500)
+        try await withSubscriber(url: server.url, subscriberURL: proxy.url, options: options) { subscriber, client in
+            let messages = Collector(subscriber.messages)
+            let events = Collector(subscriber.events)
+            try await subscriber.subscribe(["presence"])
+            try await assertEqual(await client.publish("1", to: "presence"), 1)
+            try await messages.wait { $0.count == 1 }
+
+            // The connection stays open and subscribed server-side, but nothing reaches the client.
+            proxy.silenceExistingConnections()
+            try await assertEqual(await client.publish("lost", to: "presence"), 1)
+            try await events.wait { $0.contains(.probeFailed) && $0.last == .reconnected }
+
+            try await eventually {
+                guard try await client.publish("2", to: "presence") >= 1 else { throw TimedOut() }
+            }
+            try await messages.wait { $0.contains { String(buffer: $0.payload) == "2" } }
+            try await assertEqual(await messages.items.contains { String(buffer: $0.payload) == "lost" }, false)
+        }
+        try proxy.close()
+        server.stop()
+    }
+
+    func testAuthenticationFromURL() async throws {
+        let server = try RedisTestServer(extraArguments: ["--requirepass", "s3cret", "--user", "app", "on", ">apppw", "~*", "&*", "+@all"])
+        try await withClient(url: "redis://:s3cret@127.0.0.1:\(server.port)/2") { client in
+            try await assertEqual(await client.send("PING"), .simpleString("PONG"))
+            try await assertEqual(await client.send("CLIENT", "INFO").string?.contains("db=2"), true)
+        }
+        try await withClient(url: "redis://app:apppw@127.0.0.1:\(server.port)/0") { client in
+            try await assertEqual(await client.send("ACL", "WHOAMI").string, "app")
+        }
+        try await withClient(url: "redis://:wrong@127.0.0.1:\(server.port)/0") { client in
+            do {
+                try await client.send(["PING"], timeout: .milliseconds(300))
+                XCTFail("authentication should fail")
+            } catch let error as RedisClientError {
+                XCTAssertEqual(error, .notConnected)
+            }
+        }
+        server.stop()
+    }
+
+    func testScriptsStillWorkAfterScriptFlush() async throws {
+        let server = try RedisTestServer()
+        let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+        try await withClient(url: server.url) { client in
+            try await assertEqual(await client.evaluate(script, keys: ["n"], arguments: [5]), .integer(5))
+            try await client.send("SCRIPT", "FLUSH")
+            try await assertEqual(await client.send("SCRIPT", "EXISTS", script.sha1), .array([.integer(0)]))
+            try await assertEqual(await client.evaluate(script, keys: ["n"], arguments: [5]), .integer(10))
+            try await assertEqual(await client.send("SCRIPT", "EXISTS", script.sha1), .array([.integer(1)]))
+        }
+        server.stop()
+    }
+}
