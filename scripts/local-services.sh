@@ -6,6 +6,7 @@
 #   local-services.sh stop      stop both
 #   local-services.sh status    exit 0 when both answer
 #   local-services.sh env       print the environment a node or the tests use to reach them
+#   local-services.sh stop-postgres | start-postgres   (the outage tests)
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -70,6 +71,8 @@ case "${1:-}" in
     start) start_postgres; start_redis ;;
     stop) stop_redis; stop_postgres ;;
     status) pg_running && redis_running ;;
+    stop-postgres) stop_postgres ;;
+    start-postgres) start_postgres ;;
     env)
         echo "PARLEY_DATABASE_URL=postgres://parley@127.0.0.1:$pg_port/parley"
         echo "PARLEY_REDIS_URL=redis://127.0.0.1:$redis_port/0"

@@ -4,8 +4,13 @@ import PostgresNIO
 /// The PostgreSQL client every store shares, with the two ways stores talk to it.
 ///
 /// It unwraps postgres-nio's transaction error so that a ``ParleyError`` thrown inside a
-/// transaction reaches the client as itself, after the rollback.
+/// transaction reaches the client as itself, after the rollback; and it turns an unreachable
+/// database into ``DependencyUnavailable`` within ``deadline``, so a route answers 503 instead of
+/// hanging while PostgreSQL is down.
 public struct Database: Sendable {
+    /// The longest a route waits for PostgreSQL to start answering.
+    public static let deadline: Duration = .seconds(4)
+
     public let client: PostgresClient
     let logger: Logger
 
@@ -19,20 +24,57 @@ public struct Database: Sendable {
         file: String = #fileID,
         line: Int = #line
     ) async throws -> PostgresRowSequence {
-        try await client.query(query, logger: logger, file: file, line: line)
+        try await withinDeadline { [client, logger] in
+            try await client.query(query, logger: logger, file: file, line: line)
+        }
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    public func transaction<Result>(
+    public func transaction<Result: Sendable>(
         file: String = #file,
         line: Int = #line,
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: (PostgresConnection) async throws -> sending Result
-    ) async throws -> sending Result {
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await withinDeadline { [client, logger] in
+            do {
+                return try await client.withTransaction(logger: logger, file: file, line: line) { try await body($0) }
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error.beginError ?? error.commitError ?? error
+            }
+        }
+    }
+
+    /// Runs `body`, failing with ``DependencyUnavailable`` when PostgreSQL cannot be reached or
+    /// does not answer within ``deadline``.
+    private func withinDeadline<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
         do {
-            return try await client.withTransaction(logger: logger, file: file, line: line, isolation: isolation, body)
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+            return try await withThrowingTaskGroup(of: Result.self) { group in
+                group.addTask(operation: body)
+                group.addTask {
+                    try await Task.sleep(for: Self.deadline)
+                    throw DeadlineExceeded()
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+        } catch {
+            throw Self.unavailable(error)
+        }
+    }
+
+    private struct DeadlineExceeded: Error {}
+
+    /// Connection failures and timeouts as an outage; anything else (a constraint, a bug) as it is.
+    static func unavailable(_ error: any Error) -> any Error {
+        switch error {
+        case is DeadlineExceeded:
+            return DependencyUnavailable("postgresql", underlying: error)
+        case let error as PSQLError
+        where [.connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed]
+            .contains(error.code):
+            return DependencyUnavailable("postgresql", underlying: error)
+        default:
+            return error
         }
     }
 
