@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where a friend request stands.
-public enum ApplyStatus: String, Sendable, Codable, CaseIterable {
+public enum ApplyStatus: String, Sendable, Encodable {
     case pending
     case refuse
     case agree

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a report is about.
-public enum ReportedType: String, Sendable, Codable {
+public enum ReportedType: String, Sendable, Encodable {
     case user
     case group
 }
