@@ -10,6 +10,8 @@ command -v pkg-config >/dev/null || missing+=(pkg-config)
 pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
 command -v runuser >/dev/null || missing+=(util-linux)
 python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
+command -v nginx >/dev/null || missing+=(nginx)
+command -v chromium >/dev/null || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "provision: installing ${missing[*]}"
@@ -22,8 +24,8 @@ fi
 # The multi-node tests drive real nodes from Python: pytest and a WebSocket client, in a venv of
 # the project's own.
 venv="$(cd "$(dirname "$0")/.." && pwd)/.local/venv"
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import websockets" 2>/dev/null; then
-    echo "provision: creating $venv (pytest, websockets)"
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import websockets, yaml" 2>/dev/null; then
+    echo "provision: creating $venv (pytest, websockets, pyyaml)"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check pytest websockets
+    "$venv/bin/pip" install -q --disable-pip-version-check pytest websockets pyyaml
 fi

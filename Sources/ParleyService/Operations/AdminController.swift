@@ -30,6 +30,8 @@ struct AdminController: Sendable {
     }
 
     func addRoutes(to router: Router<AppRequestContext>, adminToken: String) {
+        // The dashboard page carries no data, so it needs no token: it asks the operator for one.
+        router.get("admin", use: dashboard)
         router.group("admin")
             .add(middleware: AdminAuthenticationMiddleware(adminToken: adminToken))
             .get("cluster", use: cluster)
@@ -37,6 +39,24 @@ struct AdminController: Sendable {
             .post("users/:id/kick", use: kick)
             .post("users/:id/disable", use: disable)
             .post("users/:id/enable", use: enable)
+    }
+
+    /// `GET /admin/` serves the dashboard; `/admin` (the router matches both) is redirected to it,
+    /// so that the page's relative calls (`cluster`, `presence/…`) resolve under `/admin/`.
+    @Sendable func dashboard(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard request.uri.path.hasSuffix("/") else {
+            return Response(status: .movedPermanently, headers: [.location: "admin/"])
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .cacheControl: "no-store",
+                .contentSecurityPolicy: DashboardPage.contentSecurityPolicy,
+                .xContentTypeOptions: "nosniff",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html))
+        )
     }
 
     @Sendable func cluster(_ request: Request, context: AppRequestContext) async throws -> Envelope<Cluster> {
