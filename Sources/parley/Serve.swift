@@ -1,7 +1,9 @@
 import ArgumentParser
 import Hummingbird
 import ServiceLifecycle
+import Metrics
 import ParleyService
+import Prometheus
 
 /// `parley serve`: runs one node until SIGTERM or SIGINT, then shuts down gracefully.
 struct Serve: AsyncParsableCommand {
@@ -31,7 +33,10 @@ struct Serve: AsyncParsableCommand {
         let configuration = try ParleyConfiguration.load(flags: flags)
         _ = try configuration.requiredJWTSecret()
         let logger = configuration.makeLogger(label: "parley")
-        let node = try await buildNode(configuration: configuration, logger: logger)
+        // Once per process, here and not in buildNode: swift-metrics refuses a second bootstrap.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let node = try await buildNode(configuration: configuration, logger: logger, metrics: registry)
         try await ServiceGroup(
             configuration: .init(services: [node], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         ).run()

@@ -99,6 +99,7 @@ public struct AccountsController: Sendable {
         do {
             try await presence.supersede(userID: userID, reason: reason, timeout: Self.redisTimeout)
         } catch {
+            NodeMetrics.redisError("supersede")
             context.logger.warning("Cannot close the account's sockets", metadata: ["user.id": "\(userID)", "error": "\(error)"])
         }
     }

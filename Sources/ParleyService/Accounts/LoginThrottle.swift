@@ -32,6 +32,7 @@ public struct LoginThrottle: Sendable {
             let failures = try await redis.send(["GET", key(username)], timeout: Self.timeout).int ?? 0
             return failures >= Self.maximumFailures
         } catch {
+            NodeMetrics.redisError("login_throttle")
             logger.warning("Login throttle unavailable, letting the attempt through", metadata: ["error": "\(error)"])
             return false
         }
@@ -41,6 +42,7 @@ public struct LoginThrottle: Sendable {
         do {
             try await redis.evaluate(Self.countFailure, keys: [key(username)], arguments: [String(Self.window)], timeout: Self.timeout)
         } catch {
+            NodeMetrics.redisError("login_throttle")
             logger.warning("Login throttle unavailable, failure not counted", metadata: ["error": "\(error)"])
         }
     }

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIORedis
 import PostgresNIO
+import Prometheus
 import ServiceLifecycle
 
 /// The services a node's routes share, built once from its configuration.
@@ -65,7 +66,12 @@ public struct ParleyNode: Service {
 }
 
 /// Builds one Parley node from its configuration.
-public func buildNode(configuration: ParleyConfiguration, logger: Logger) async throws -> ParleyNode {
+/// - Parameter metrics: the registry `/metrics` shows; `main` bootstraps swift-metrics with it.
+public func buildNode(
+    configuration: ParleyConfiguration,
+    logger: Logger,
+    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+) async throws -> ParleyNode {
     let dependencies = try await Dependencies(configuration: configuration, logger: logger)
     let gateway = Gateway(
         presence: dependencies.presence,
@@ -76,7 +82,7 @@ public func buildNode(configuration: ParleyConfiguration, logger: Logger) async 
         logger: logger
     )
     let application = Application(
-        router: buildRouter(configuration: configuration, dependencies: dependencies),
+        router: buildRouter(configuration: configuration, dependencies: dependencies, metrics: metrics),
         server: .parley(delegate: gateway, timings: SocketTimings()),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley"),
         services: [dependencies.database.client, dependencies.redis, dependencies.subscriber],
@@ -95,12 +101,16 @@ public func buildApplication(configuration: ParleyConfiguration, logger: Logger)
     try await buildNode(configuration: configuration, logger: logger).application
 }
 
-func buildRouter(configuration: ParleyConfiguration, dependencies: Dependencies) -> Router<AppRequestContext> {
+func buildRouter(
+    configuration: ParleyConfiguration,
+    dependencies: Dependencies,
+    metrics: PrometheusCollectorRegistry
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: RequestObservationMiddleware())
     router.add(middleware: EnvelopeErrorMiddleware())
     let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator)
-    ServiceController(configuration: configuration, readiness: dependencies.readiness).addRoutes(to: router)
+    ServiceController(configuration: configuration, readiness: dependencies.readiness, metrics: metrics).addRoutes(to: router)
     AccountsController(
         users: dependencies.users,
         sessions: dependencies.sessions,

@@ -47,6 +47,8 @@ public struct Database: Sendable {
     /// Runs `body`, failing with ``DependencyUnavailable`` when PostgreSQL cannot be reached or
     /// does not answer within ``deadline``.
     private func withinDeadline<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        NodeMetrics.postgresInFlight.increment()
+        defer { NodeMetrics.postgresInFlight.decrement() }
         do {
             return try await withThrowingTaskGroup(of: Result.self) { group in
                 group.addTask(operation: body)

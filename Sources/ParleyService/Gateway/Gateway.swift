@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIORedis
 import ServiceLifecycle
@@ -9,8 +10,9 @@ import Synchronization
 /// ``GatewayStateMachine`` with what sockets, PostgreSQL and Redis report, and performs the
 /// actions it decides.
 ///
-/// Three long-lived tasks serve all sockets together — the subscription changes, the account
-/// events from Redis and the heartbeat — so the work per socket is only its handlers' state.
+/// Four long-lived tasks serve all sockets together — the subscription changes, the account events
+/// from Redis, the subscriber's health and the heartbeat — so the work per socket is only its
+/// handlers' state.
 public final class Gateway: SocketLifecycleDelegate, Service {
     private struct State {
         var machine = GatewayStateMachine()
@@ -27,6 +29,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     let readiness: Readiness
     let configuration: ParleyConfiguration
     let logger: Logger
+    let metrics = NodeMetrics()
     private let state = Mutex(State())
     private let startedAt = Date()
     private let address = Mutex("")
@@ -74,6 +77,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     // MARK: Sockets
 
     public func socketOpened(_ socket: SocketHandle, token: String?) {
+        metrics.sockets.increment()
         let actions = state.withLock { state in
             state.sockets[socket.id] = socket
             return state.machine.socketOpened(socket.id)
@@ -82,6 +86,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     }
 
     public func socketClosed(_ socket: SocketHandle) {
+        metrics.sockets.decrement()
         let actions = state.withLock { state in
             state.sockets[socket.id] = nil
             state.liveSince[socket.id] = nil
@@ -132,8 +137,10 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             identities.withLock { $0[connection] = identity }
             update { $0.authenticated(connection, userID: identity.userID) }
         } catch let refusal as Authenticator.Refusal {
+            metrics.connectRefused(refusal.closeReason.rawValue)
             update { $0.authenticationFailed(connection, reason: refusal.closeReason) }
         } catch {
+            metrics.connectRefused("postgresql_unavailable")
             logger.warning("Cannot check a socket's token", metadata: ["error": "\(error)"])
             update { $0.authenticationUnavailable(connection) }
         }
@@ -141,10 +148,14 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     private func claim(_ connection: UInt64, userID: Int) async {
         do {
-            let generation = try await presence.claim(userID: userID, connection: connection)
+            let (generation, tookOver) = try await presence.claim(userID: userID, connection: connection)
+            if tookOver { NodeMetrics.kickSent(.kicked) }
             state.withLock { $0.liveSince[connection] = Int64(Date().timeIntervalSince1970 * 1000) }
             update { $0.claimed(connection, userID: userID, generation: generation) }
+            metrics.connectAccepted()
         } catch {
+            NodeMetrics.redisError("claim")
+            metrics.connectRefused("redis_unavailable")
             logger.warning("Cannot claim an account in Redis", metadata: ["user.id": "\(userID)", "error": "\(error)"])
             update { $0.redisFailed(userID: userID) }
         }
@@ -166,6 +177,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         do {
             try await presence.release(userID: userID, generation: generation)
         } catch {
+            NodeMetrics.redisError("release")
             // The heartbeat's reaper or the next claim corrects it; presence is rebuildable.
             logger.notice("Cannot release presence", metadata: ["user.id": "\(userID)", "error": "\(error)"])
         }
@@ -197,6 +209,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 try await subscriber.subscribe(subscribe.map(presence.keys.userChannel))
                 for userID in subscribe { update { $0.subscribed(userID: userID) } }
             } catch {
+                NodeMetrics.redisError("subscribe")
                 logger.warning("Cannot subscribe", metadata: ["accounts": "\(subscribe.count)", "error": "\(error)"])
                 for userID in subscribe { update { $0.redisFailed(userID: userID) } }
             }
@@ -212,7 +225,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 let event = try? decoder.decode(UserEvent.self, from: Data(buffer: message.payload))
             else { continue }
             if let (generation, reason) = event.supersession {
-                update { $0.superseded(userID: userID, generation: generation, reason: reason) }
+                applySupersession(userID: userID, generation: generation, reason: reason, sentMilliseconds: event.sent)
             } else if let frame = event.pushedFrame {
                 let sockets = state.withLock { state in
                     state.machine.liveConnections(userID: userID).compactMap { state.sockets[$0] }
@@ -222,13 +235,45 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         }
     }
 
+    /// Closes the account's older sockets; counts the kicks and, when the event carries its publish
+    /// time, how long it took to get here.
+    private func applySupersession(userID: Int, generation: Int64, reason: SocketCloseReason, sentMilliseconds: Int64?) {
+        let actions = state.withLock { $0.machine.superseded(userID: userID, generation: generation, reason: reason) }
+        let closed = actions.filter { if case .close = $0 { true } else { false } }.count
+        if closed > 0 {
+            for _ in 0..<closed { metrics.kickReceived(reason) }
+            if let sentMilliseconds {
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                metrics.kickDelivery.recordMilliseconds(max(0, now - sentMilliseconds))
+            }
+        }
+        perform(actions)
+    }
+
+    /// Counts the subscriber's reconnects and failed probes.
+    private func runSubscriberEvents() async {
+        for await event in subscriber.events {
+            switch event {
+            case .reconnected: metrics.subscriberReconnects.increment()
+            case .probeFailed: metrics.probeFailures.increment()
+            case .connected, .disconnected: break
+            }
+        }
+    }
+
     // MARK: Heartbeat
 
     private func runHeartbeat() async {
         for await _ in serverListeningSignal { break }
         var registered = false
+        var previous = ContinuousClock.now - configuration.heartbeat
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let start = ContinuousClock.now
+            metrics.heartbeatLag.record(Double((start - previous - configuration.heartbeat).nanoseconds) / 1e9)
+            previous = start
             await beat(registered: &registered)
+            metrics.heartbeatDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+            metrics.accountsOnline.record(liveSocketCount)
             try? await Task.sleep(for: configuration.heartbeat)
         }
     }
@@ -246,7 +291,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         do {
             let beat = try await presence.heartbeat(card: card())
             for entry in beat.supersessions {
-                update { $0.superseded(userID: entry.userID, generation: entry.generation, reason: entry.reason) }
+                applySupersession(userID: entry.userID, generation: entry.generation, reason: entry.reason, sentMilliseconds: nil)
             }
             if registered, !beat.wasRegistered {
                 let sockets = state.withLock { state in
@@ -260,6 +305,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 logger.notice("Cleared a dead node's presence", metadata: ["dead.node": "\(node)"])
             }
         } catch {
+            NodeMetrics.redisError("heartbeat")
             logger.warning("Heartbeat failed", metadata: ["error": "\(error)"])
         }
     }
@@ -271,6 +317,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             group.addTask { await self.runSubscriptions() }
             group.addTask { await self.runAccountEvents() }
             group.addTask { await self.runHeartbeat() }
+            group.addTask { await self.runSubscriberEvents() }
             try? await gracefulShutdown()
             await drain()
             group.cancelAll()

@@ -1,14 +1,17 @@
 import Hummingbird
+import Prometheus
 
-/// `GET /`, `/health` and `/ready` (API.md §4, Service): the routes a load balancer and an
+/// `GET /`, `/health`, `/ready` and `/metrics` (API.md §4, Service): the routes a load balancer and an
 /// operator ask before anything else.
 public struct ServiceController: Sendable {
     let configuration: ParleyConfiguration
     let readiness: Readiness
+    let metrics: PrometheusCollectorRegistry
 
-    public init(configuration: ParleyConfiguration, readiness: Readiness) {
+    public init(configuration: ParleyConfiguration, readiness: Readiness, metrics: PrometheusCollectorRegistry) {
         self.configuration = configuration
         self.readiness = readiness
+        self.metrics = metrics
     }
 
     struct About: Encodable, Sendable {
@@ -28,6 +31,13 @@ public struct ServiceController: Sendable {
                 throw ParleyError(.unavailable)
             }
             return Envelope("ok")
+        }
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer()))
+            )
         }
     }
 }

@@ -24,15 +24,18 @@ public struct ClusterPresence: Sendable {
 
     // MARK: Sockets
 
-    /// Makes this node's socket `connection` the account's live socket; returns its generation.
-    func claim(userID: Int, connection: UInt64) async throws -> Int64 {
+    /// Makes this node's socket `connection` the account's live socket; returns its generation and
+    /// whether it took the account from another socket.
+    func claim(userID: Int, connection: UInt64) async throws -> (generation: Int64, tookOver: Bool) {
         let reply = try await redis.evaluate(
             ClusterScripts.claim,
             keys: [keys.presence(userID), keys.generation(userID), keys.nodeUsers(nodeID), keys.userChannel(userID)],
             arguments: [keys.prefix, String(userID), nodeID, String(connection), String(inboxTTL)]
         )
-        guard let generation = reply.int else { throw UnexpectedReply(script: "claim", reply: reply) }
-        return generation
+        guard case .array(let parts) = reply, parts.count == 2, let generation = parts[0].int, let tookOver = parts[1].int else {
+            throw UnexpectedReply(script: "claim", reply: reply)
+        }
+        return (generation, tookOver == 1)
     }
 
     /// Closes every socket of the account, wherever it is, with `reason`; returns the generation.
@@ -46,6 +49,7 @@ public struct ClusterPresence: Sendable {
             timeout: timeout
         )
         guard let generation = reply.int else { throw UnexpectedReply(script: "supersede", reply: reply) }
+        NodeMetrics.kickSent(reason)
         return generation
     }
 

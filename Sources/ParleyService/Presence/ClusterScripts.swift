@@ -37,7 +37,8 @@ enum ClusterScripts {
     /// (published, and queued in the previous owner node's inbox in case the message is lost).
     ///
     /// KEYS: presence, generation, node users, user channel.
-    /// ARGV: prefix, user id, node id, connection id, inbox ttl. Returns the generation.
+    /// ARGV: prefix, user id, node id, connection id, inbox ttl.
+    /// Returns {generation, 1 when another socket held the account}.
     static let claim = RedisScript(nextGeneration + "\n" + """
         local gen, nowMs = nextGeneration(KEYS[2])
         local previous = redis.call('GET', KEYS[1])
@@ -47,7 +48,7 @@ enum ClusterScripts {
         if previous and string.match(previous, '^[^|]*|([^|]*)|') ~= ARGV[3] then
           notifyOwner(ARGV[1], previous, ARGV[2], gen, 'kicked', ARGV[5])
         end
-        return gen
+        return {gen, previous and 1 or 0}
         """)
 
     /// A login, logout or disable: every socket of the account older than now closes with `reason`.

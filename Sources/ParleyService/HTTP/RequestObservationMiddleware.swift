@@ -1,9 +1,9 @@
 import Hummingbird
 import Logging
 
-/// One log line per request: its id, method, route, status and duration, never its body or
-/// headers (they carry passwords and tokens).
-public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+/// One log line and the HTTP metrics per request: its id, method, route, status and duration,
+/// never its body or headers (they carry passwords and tokens).
+public struct RequestObservationMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
     public func handle(
@@ -14,14 +14,15 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let route = context.endpointPath ?? "unmatched"
+        NodeMetrics.httpRequest(route: route, method: request.method.rawValue, status: response.status.code, duration: elapsed)
         context.logger.info(
             "Request",
             metadata: [
                 "http.method": "\(request.method)",
-                "http.route": "\(context.endpointPath ?? "unmatched")",
+                "http.route": "\(route)",
                 "http.status": "\(response.status.code)",
-                "duration_ms": "\((milliseconds * 100).rounded() / 100)",
+                "duration_ms": "\((Double(elapsed.nanoseconds) / 10_000).rounded() / 100)",
             ]
         )
         return response
