@@ -141,3 +141,16 @@ def test_a_graceful_drain_closes_sockets_with_1001_and_leaves_the_registry(clust
     assert socket.close_code() == 1001
     assert redis.cli("EXISTS", "parley:node:node-draining") == "0"
     assert redis.cli("EXISTS", f"parley:presence:{account.id}") == "0"
+
+
+def test_a_friend_request_reaches_the_targets_socket_on_another_node(cluster):
+    a, b = cluster
+    target = a.sign_up()
+    socket = Socket(b.ws, b.login(target))
+    assert socket.is_open()
+    applicant = a.sign_up()
+    status, answer = a.post("/apply/addfriend", {"friend_id": target.id, "lookme": 1, "lookhim": 1},
+                            token=a.login(applicant))
+    assert status == 200, answer
+    assert socket.frame() == {"msg": "updateApplyList", "data": ""}
+    assert socket.is_open()

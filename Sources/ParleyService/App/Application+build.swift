@@ -119,7 +119,9 @@ func buildRouter(
         presence: dependencies.presence,
         throttle: LoginThrottle(redis: dependencies.redis, keys: dependencies.presence.keys, logger: dependencies.logger)
     ).addRoutes(to: router, authentication: authentication)
-    ApplyController(applies: dependencies.applies, friends: dependencies.friends, users: dependencies.users)
+    ApplyController(
+        applies: dependencies.applies, friends: dependencies.friends, users: dependencies.users, presence: dependencies.presence
+    )
         .addRoutes(to: router, authentication: authentication)
     FriendsController(friends: dependencies.friends, tags: dependencies.tags, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)

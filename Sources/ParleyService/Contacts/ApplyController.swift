@@ -6,11 +6,13 @@ public struct ApplyController: Sendable {
     let applies: ApplyStore
     let friends: FriendStore
     let users: UserStore
+    let presence: ClusterPresence
 
-    public init(applies: ApplyStore, friends: FriendStore, users: UserStore) {
+    public init(applies: ApplyStore, friends: FriendStore, users: UserStore, presence: ClusterPresence) {
         self.applies = applies
         self.friends = friends
         self.users = users
+        self.presence = presence
     }
 
     public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
@@ -41,7 +43,19 @@ public struct ApplyController: Sendable {
             throw ParleyError(.applyExists)
         }
         context.logger.info("Friend request sent", metadata: ["user.id": "\(me)", "apply.id": "\(apply.id)"])
+        await notifyApplyListChanged(of: friendID, context: context)
         return Envelope(apply)
+    }
+
+    /// Tells the target's live socket, on whatever node holds it, to refresh its apply list. The
+    /// apply is stored either way: without Redis the client sees it at its next refresh.
+    private func notifyApplyListChanged(of userID: Int, context: AppRequestContext) async {
+        do {
+            try await presence.push(.updateApplyList, to: userID)
+        } catch {
+            NodeMetrics.redisError("push")
+            context.logger.warning("Cannot push updateApplyList", metadata: ["user.id": "\(userID)", "error": "\(error)"])
+        }
     }
 
     @Sendable func received(_ request: Request, context: AppRequestContext) async throws -> Envelope<ApplyPage> {

@@ -65,7 +65,8 @@ public struct ClusterPresence: Sendable {
     /// Sends `frame` to the account's live socket, on whatever node holds it.
     public func push(_ frame: ServerFrame, to userID: Int) async throws {
         let event = try JSONEncoder().encode(UserEvent.push(frame))
-        try await redis.publish(String(decoding: event, as: UTF8.self), to: keys.userChannel(userID))
+        // A push is advisory (the client also refreshes by itself): never hold a request long for it.
+        try await redis.send(["PUBLISH", keys.userChannel(userID), String(decoding: event, as: UTF8.self)], timeout: .seconds(1))
     }
 
     // MARK: The node
