@@ -92,8 +92,8 @@ public final class RedisSubscriber: Service, @unchecked Sendable {
 
     /// Adds channels to the desired set and subscribes to them.
     ///
-    /// Returns once the server has confirmed them; while disconnected it waits
-    /// for the reconnect. Throws ``RedisClientError/timeout`` if that doesn't
+    /// Returns once the server has confirmed them; while disconnected (or before
+    /// ``run()``) it waits for the connection. Throws ``RedisClientError/timeout`` if that doesn't
     /// happen within the command timeout: the channels stay in the desired set
     /// and are subscribed on the next connect (signalled by ``events``).
     public func subscribe(_ channels: [String]) async throws {

@@ -98,6 +98,7 @@ var testLogger: Logger {
 }
 
 /// Runs `body` with a running client, then shuts the client down.
+@discardableResult
 func withClient<T: Sendable>(
     url: String = SharedRedis.url,
     configure: (inout RedisConfiguration) -> Void = { _ in },
@@ -136,6 +137,7 @@ func withSubscriber<T: Sendable>(
 }
 
 /// Retries `body` until it succeeds or `timeout` passes (only to prevent hangs).
+@discardableResult
 func eventually<T>(timeout: Duration = .seconds(20), _ body: () async throws -> T) async throws -> T {
     let deadline = ContinuousClock.now + timeout
     while true {
