@@ -19,6 +19,11 @@ export PARLEY_TEST_DATABASE_URL="${PARLEY_DATABASE_URL%/*}/parley_test"
 export PARLEY_TEST_REDIS_URL="${PARLEY_REDIS_URL%/*}/1"
 redis-cli -u "$PARLEY_TEST_REDIS_URL" flushdb >/dev/null
 
+# The Redis client package on its own (against the shared Redis, plus private servers it starts for
+# the fault tests), then again under AddressSanitizer.
+(cd Packages/nio-redis && NIOREDIS_TEST_URL="$PARLEY_TEST_REDIS_URL" swift test \
+    && swift test --sanitize=address --scratch-path .build-asan)
+
 swift build --build-tests
 PARLEY_DATABASE_URL="$PARLEY_TEST_DATABASE_URL" .build/debug/parley migrate
 swift test --skip-build
