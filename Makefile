@@ -6,7 +6,7 @@ PORT ?= 8080
 SERVICES := scripts/local-services.sh
 LOCAL_ENV = $(shell $(SERVICES) env)
 
-.PHONY: run test stop deps services build migrate clean
+.PHONY: run test stop deps services build migrate clean cluster
 
 run: services build migrate
 	@test -f .local/jwt-secret || head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > .local/jwt-secret
@@ -16,7 +16,12 @@ run: services build migrate
 test: deps
 	scripts/test.sh
 
+# Three nodes (node-1..3 on PORT+1..PORT+3) behind nginx on PORT, in the background; see scripts/cluster.sh.
+cluster: services build migrate
+	PORT=$(PORT) scripts/cluster.sh start
+
 stop:
+	PORT=$(PORT) scripts/cluster.sh stop
 	$(SERVICES) stop
 
 deps:

@@ -11,6 +11,7 @@ pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
 command -v runuser >/dev/null || missing+=(util-linux)
 python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
 command -v nginx >/dev/null || missing+=(nginx)
+command -v curl >/dev/null || missing+=(curl)
 command -v chromium >/dev/null || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then

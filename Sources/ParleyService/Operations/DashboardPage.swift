@@ -2,7 +2,7 @@
 /// and vanilla JavaScript, no external URL, shipped inside the binary.
 ///
 /// The page itself carries no data. It asks for the admin token (or takes it from the URL fragment,
-/// `/admin/#token=…`, which never reaches a server), keeps it in `sessionStorage`, and reads the
+/// `/admin/#token=…[&user=42]`, which never reaches a server), keeps it in `sessionStorage`, and reads the
 /// admin JSON routes with it, relative to `/admin/`, every 2.5 s: the nodes of the cluster, the
 /// accounts online, a presence lookup, and kick/disable/enable for one account.
 enum DashboardPage {
@@ -139,12 +139,17 @@ button:disabled { opacity: .5; cursor: default; }
     constructor(message, status) { super(message); this.status = status; }
   }
 
-  // The token: from the URL fragment (#token=…, never sent to a server), else this tab's storage.
-  function tokenFromFragment() {
-    const match = /(?:^#|&)token=([^&]*)/.exec(location.hash);
-    if (!match) return null;
-    history.replaceState(null, '', location.pathname + location.search);
-    try { return decodeURIComponent(match[1]); } catch (_) { return match[1]; }
+  // The URL fragment (never sent to a server) may carry the token and a user id to look up:
+  // #token=…&user=42. It is read once and removed from the address bar.
+  function takeFragment() {
+    const read = (name) => {
+      const match = new RegExp('(?:^#|&)' + name + '=([^&]*)').exec(location.hash);
+      if (!match) return null;
+      try { return decodeURIComponent(match[1]); } catch (_) { return match[1]; }
+    };
+    const taken = { token: read('token'), user: read('user') };
+    if (taken.token || taken.user) history.replaceState(null, '', location.pathname + location.search);
+    return taken;
   }
 
   function storedToken() {
@@ -338,13 +343,17 @@ button:disabled { opacity: .5; cursor: default; }
     accountAction(action);
   });
   $('forget').addEventListener('click', () => signOut(true));
-  window.addEventListener('hashchange', () => {
-    const value = tokenFromFragment();
-    if (value) signIn(value);
-  });
+  function start(fragment) {
+    if (fragment.token) signIn(fragment.token);
+    if (fragment.user) $('user-id').value = fragment.user;
+    if (fragment.user && token) accountAction('presence');
+  }
+  window.addEventListener('hashchange', () => start(takeFragment()));
 
-  const initial = tokenFromFragment() || storedToken();
-  if (initial) signIn(initial); else $('token').focus();
+  const fragment = takeFragment();
+  if (!fragment.token) fragment.token = storedToken();
+  start(fragment);
+  if (!token) $('token').focus();
 })();
 </script>
 </body>
