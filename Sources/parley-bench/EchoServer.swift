@@ -1,0 +1,125 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// The bare NIO WebSocket server, the limit for Parley's sockets: the same typed upgrader, the same
+/// 256-byte first receive buffer and 256 backlog as a Parley node, and nothing else (no auth, no
+/// presence): text frames are echoed, pings answered, close frames echoed.
+enum EchoServer {
+    static let receiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 64 * 1024)
+
+    static func run(host: String, port: Int) async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketServerUpgrader<Bool>(
+                        maxFrameSize: 4096,
+                        shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+                        upgradePipelineHandler: { channel, _ in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(EchoHandler())
+                                channel.setOption(ChannelOptions.recvAllocator, value: receiveBuffer).whenFailure { _ in }
+                                return true
+                            }
+                        }
+                    )
+                    let configuration = NIOTypedHTTPServerUpgradeConfiguration<Bool>(
+                        upgraders: [upgrader], notUpgradingCompletionHandler: { channel in
+                            channel.close(promise: nil)
+                            return channel.eventLoop.makeSucceededFuture(false)
+                        }
+                    )
+                    _ = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+                        configuration: .init(upgradeConfiguration: configuration)
+                    )
+                }
+            }
+            .bind(host: host, port: port).get()
+        log("echo-server listening on \(host):\(port)")
+        try await channel.closeFuture.get()
+    }
+}
+
+final class EchoHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: frame.opcode, data: frame.unmaskedData)), promise: nil)
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: frame.unmaskedData)))
+                .whenComplete { _ in context.close(promise: nil) }
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// The limit for the kick: a bare Redis PUBLISH → subscriber receive round trip, over two raw
+/// RESP connections (no client library in between).
+enum RedisRoundTrip {
+    final class Reader: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        let inbox: Inbox
+        init(inbox: Inbox) { self.inbox = inbox }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let at = nowNanos()
+            let buffer = unwrapInboundIn(data)
+            inbox.put(String(buffer: buffer), at: at)
+        }
+        func channelInactive(context: ChannelHandlerContext) { inbox.close() }
+    }
+
+    static func command(_ parts: [String]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeString("*\(parts.count)\r\n")
+        for part in parts { buffer.writeString("$\(part.utf8.count)\r\n\(part)\r\n") }
+        return buffer
+    }
+
+    static func connect(_ endpoint: Endpoint, inbox: Inbox) async throws -> Channel {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Reader(inbox: inbox)) }
+            }
+            .connect(host: endpoint.host, port: endpoint.port).get()
+    }
+
+    /// `rounds` sequential PUBLISH → message round trips.
+    static func measure(_ endpoint: Endpoint, rounds: Int) async throws -> Samples {
+        let subscriberInbox = Inbox(), publisherInbox = Inbox()
+        let subscriber = try await connect(endpoint, inbox: subscriberInbox)
+        let publisher = try await connect(endpoint, inbox: publisherInbox)
+        defer { subscriber.close(promise: nil); publisher.close(promise: nil) }
+        let channelName = "bench:rtt:\(Accounts.randomTag())"
+        try await subscriber.writeAndFlush(command(["SUBSCRIBE", channelName]))
+        guard let confirmation = await subscriberInbox.next(timeout: .seconds(5)), confirmation.text.contains("subscribe") else {
+            throw BenchError("no SUBSCRIBE confirmation from Redis at \(endpoint)")
+        }
+        var samples = Samples()
+        for round in 0..<rounds {
+            let message = command(["PUBLISH", channelName, "kick-\(round)"])
+            let start = nowNanos()
+            try await publisher.writeAndFlush(message)
+            guard let received = await subscriberInbox.next(timeout: .seconds(5)) else { throw BenchError("Redis message lost") }
+            samples.add(nanos: Int64(received.at) - Int64(start))
+            _ = await publisherInbox.next(timeout: .seconds(5))  // the PUBLISH reply
+        }
+        return samples
+    }
+}
