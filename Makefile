@@ -6,7 +6,7 @@ PORT ?= 8080
 SERVICES := scripts/local-services.sh
 LOCAL_ENV = $(shell $(SERVICES) env)
 
-.PHONY: run test stop deps services build migrate clean cluster
+.PHONY: run test stop deps services build migrate clean cluster bench
 
 run: services build migrate
 	@test -f .local/jwt-secret || head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > .local/jwt-secret
@@ -19,6 +19,11 @@ test: deps
 # Three nodes (node-1..3 on PORT+1..PORT+3) behind nginx on PORT, in the background; see scripts/cluster.sh.
 cluster: services build migrate
 	PORT=$(PORT) scripts/cluster.sh start
+
+# Every parley-bench scenario against release nodes, next to its limits (BENCHMARKS.md); results under
+# .local/bench/. SIZE=tiny for a quick check, RUNS=n, ONLY="kick push http storm idle cluster".
+bench: deps
+	scripts/bench.sh
 
 stop:
 	PORT=$(PORT) scripts/cluster.sh stop

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# `make bench`: every parley-bench scenario against real release nodes, each next to its limit
+# measured in the same run (see BENCHMARKS.md).
+#
+#   scripts/bench.sh              full sizes, RUNS=3 runs of each scenario
+#   SIZE=tiny scripts/bench.sh    tiny sizes, one run (checks the script itself)
+#   ONLY="kick push" scripts/bench.sh   a subset of: kick push http storm idle cluster
+#
+# Provisions like `make run`: the local PostgreSQL and Redis (scripts/local-services.sh), a dedicated
+# database `parley_bench` (migrated), Redis db 2 with the prefix `bench:`. Starts release nodes
+# (bcrypt cost 4) on ports 18201…, writes every JSON result line to .local/bench/<time>/results.jsonl
+# and a table of medians to .local/bench/<time>/summary.md, and stops the nodes it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size="${SIZE:-full}"
+runs="${RUNS:-3}"
+only="${ONLY:-kick push http storm idle cluster}"
+base_port="${BENCH_PORT:-18200}"
+if [ "$size" = tiny ]; then
+    runs="${RUNS:-1}"
+    kick_rounds=20; push_count=20; http_duration=2s; storm_connects=50; idle_sizes="50"; cluster_per_node=50; cpu_window=1
+else
+    kick_rounds=1000; push_count=1000; http_duration=10s; storm_connects=10000; idle_sizes="10000 19000"; cluster_per_node=17000; cpu_window=10
+fi
+
+services=scripts/local-services.sh
+$services start >/dev/null
+eval "$($services env | sed 's/^/export /')"
+server_url="${PARLEY_DATABASE_URL%/*}"
+database_url="$server_url/parley_bench"
+redis_url="${PARLEY_REDIS_URL%/*}/2"
+if ! psql "$server_url/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = 'parley_bench'" | grep -q 1; then
+    psql "$server_url/postgres" -qc "CREATE DATABASE parley_bench"
+fi
+redis-cli -u "$redis_url" flushdb >/dev/null
+
+swift build -c release --product parley --product parley-bench
+bin="$(swift build -c release --show-bin-path)"
+PARLEY_DATABASE_URL="$database_url" "$bin/parley" migrate >/dev/null
+
+out=".local/bench/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out"
+results="$out/results.jsonl"
+export PARLEY_ADMIN_TOKEN="bench-admin-token"
+secret="bench-jwt-secret-$(head -c 24 /dev/urandom | base64 | tr -d '\n/+=')"
+pids=()
+
+start_node() {  # start_node N: node bench-N on base_port+N
+    local n="$1" port=$((base_port + $1))
+    PARLEY_PORT="$port" PARLEY_NODE_ID="bench-$n" PARLEY_DATABASE_URL="$database_url" PARLEY_REDIS_URL="$redis_url" \
+        PARLEY_REDIS_PREFIX="bench:" PARLEY_JWT_SECRET="$secret" PARLEY_BCRYPT_COST=4 PARLEY_LOG_LEVEL=warning \
+        "$bin/parley" serve >"$out/node-$n.log" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    echo "$pid" >"$out/node-$n.pid"
+    for _ in $(seq 1 100); do
+        curl -sf "http://127.0.0.1:$port/ready" >/dev/null && return 0
+        sleep 0.1
+    done
+    echo "bench: node bench-$n did not become ready (see $out/node-$n.log)" >&2
+    exit 1
+}
+
+stop_nodes() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    pids=()
+}
+trap stop_nodes EXIT
+
+node_url() { echo "http://127.0.0.1:$((base_port + $1))"; }
+node_pid() { cat "$out/node-$1.pid"; }
+
+# run NAME ARGS...: one scenario; its JSON line goes to results.jsonl, its summary to the terminal.
+run() {
+    local name="$1"
+    shift
+    echo "bench: $name: parley-bench $*" >&2
+    "$bin/parley-bench" "$@" 2>>"$out/bench.log" | tee -a "$out/$name.out" | {
+        read -r json && echo "$json" >>"$results" && read -r summary && echo "  $summary"
+    }
+}
+
+wants() { [[ " $only " == *" $1 "* ]]; }
+
+start_node 1
+start_node 2
+a="$(node_url 1)"
+b="$(node_url 2)"
+tag="$(date +%s)"
+
+for i in $(seq 1 "$runs"); do
+    wants kick && run kick kick --node "$a" --node "$b" --rounds "$kick_rounds" --redis "$redis_url" --prefix "k${tag}r${i}_"
+    wants push && run push push --node "$a" --node "$b" --count "$push_count" --prefix "p${tag}r${i}_"
+    wants http && run http http --node "$a" --friends 50 --duration "$http_duration" --concurrency 16 \
+        --database-url "$database_url" --script-dir "$out" --prefix "h${tag}r${i}_"
+    wants storm && run storm storm --node "$a" --connects "$storm_connects" --concurrency 64 --prefix "storm_"
+    if wants idle; then
+        for n in $idle_sizes; do
+            run "idle-$n" idle --node "$a" --pid "$(node_pid 1)" --sockets "$n" --cpu-window "$cpu_window" --prefix "idle_"
+        done
+    fi
+done
+
+if wants cluster; then
+    # The cluster holding ≥ 50,000 sockets: three nodes, one client process per node (each process
+    # and each node stays under the 20,000 open-file cap), then the cluster view counts them.
+    start_node 3
+    total=$((3 * cluster_per_node))
+    hold=$([ "$size" = tiny ] && echo 5 || echo 40)
+    echo "bench: cluster: $cluster_per_node sockets on each of 3 nodes" >&2
+    client_pids=()
+    for n in 1 2 3; do
+        "$bin/parley-bench" idle --node "$(node_url "$n")" --pid "$(node_pid "$n")" --sockets "$cluster_per_node" \
+            --cpu-window 1 --settle 1 --hold "$hold" --baselines "" --prefix "c${n}_" >"$out/cluster-$n.out" 2>>"$out/bench.log" &
+        client_pids+=($!)
+    done
+    best=0
+    deadline=$((SECONDS + 600))
+    while [ $SECONDS -lt $deadline ]; do
+        online="$(curl -s -H "Authorization: Bearer $PARLEY_ADMIN_TOKEN" "$a/admin/cluster" |
+            python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["online"])' 2>/dev/null || echo 0)"
+        [ "$online" -gt "$best" ] && best="$online"
+        [ "$best" -ge "$total" ] && break
+        alive=0
+        for pid in "${client_pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ "$alive" = 1 ] || break
+        sleep 1
+    done
+    curl -s -H "Authorization: Bearer $PARLEY_ADMIN_TOKEN" "$a/admin/cluster" >"$out/cluster-view.json"
+    for pid in "${client_pids[@]}"; do wait "$pid" || true; done
+    printf '{"scenario":"cluster","nodes":3,"sockets_per_node":%d,"target":%d,"online_max":%d}\n' \
+        "$cluster_per_node" "$total" "$best" >>"$results"
+    echo "  cluster: $best accounts online at once across 3 nodes (target $total)"
+    for n in 1 2 3; do head -1 "$out/cluster-$n.out" >>"$results" || true; done
+fi
+
+stop_nodes
+python3 scripts/bench/summarize.py "$results" | tee "$out/summary.md"
+echo "bench: results in $out" >&2
