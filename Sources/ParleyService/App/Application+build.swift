@@ -21,6 +21,7 @@ public struct Dependencies: Sendable {
     public let redis: RedisClient
     public let subscriber: RedisSubscriber
     public let presence: ClusterPresence
+    public let messages: MessageStore
     public let logger: Logger
 
     public init(configuration: ParleyConfiguration, logger: Logger) async throws {
@@ -41,6 +42,7 @@ public struct Dependencies: Sendable {
         tokens = try await TokenAuthority(secret: configuration.requiredJWTSecret(), lifetime: configuration.tokenLifetime)
         passwords = PasswordHasher(cost: UInt8(configuration.bcryptCost))
         readiness = Readiness(database: database, redis: redis)
+        messages = MessageStore(database: database)
         authenticator = Authenticator(tokens: tokens, sessions: sessions)
         applies = ApplyStore(database: database)
         friends = FriendStore(database: database)
@@ -76,6 +78,7 @@ public func buildNode(
     let gateway = Gateway(
         presence: dependencies.presence,
         subscriber: dependencies.subscriber,
+        courier: MessageCourier(messages: dependencies.messages, logger: logger),
         authenticator: dependencies.authenticator,
         readiness: dependencies.readiness,
         configuration: configuration,
@@ -120,12 +123,15 @@ func buildRouter(
         throttle: LoginThrottle(redis: dependencies.redis, keys: dependencies.presence.keys, logger: dependencies.logger)
     ).addRoutes(to: router, authentication: authentication)
     ApplyController(
-        applies: dependencies.applies, friends: dependencies.friends, users: dependencies.users, presence: dependencies.presence
+        applies: dependencies.applies, friends: dependencies.friends, users: dependencies.users,
+        presence: dependencies.presence, messages: dependencies.messages
     )
         .addRoutes(to: router, authentication: authentication)
     FriendsController(friends: dependencies.friends, tags: dependencies.tags, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)
     ReportsController(reports: dependencies.reports, users: dependencies.users)
+        .addRoutes(to: router, authentication: authentication)
+    ChatController(messages: dependencies.messages, presence: dependencies.presence)
         .addRoutes(to: router, authentication: authentication)
     if let adminToken = configuration.adminToken {
         AdminController(presence: dependencies.presence, users: dependencies.users, sessions: dependencies.sessions)

@@ -7,12 +7,14 @@ public struct ApplyController: Sendable {
     let friends: FriendStore
     let users: UserStore
     let presence: ClusterPresence
+    let messages: MessageStore
 
-    public init(applies: ApplyStore, friends: FriendStore, users: UserStore, presence: ClusterPresence) {
+    public init(applies: ApplyStore, friends: FriendStore, users: UserStore, presence: ClusterPresence, messages: MessageStore) {
         self.applies = applies
         self.friends = friends
         self.users = users
         self.presence = presence
+        self.messages = messages
     }
 
     public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
@@ -79,17 +81,35 @@ public struct ApplyController: Sendable {
         let nickname = try fields.remark() ?? ""
         let lookme = try fields.flag(ContactFields.lookme)
         let lookhim = try fields.flag(ContactFields.lookhim)
-        let handled =
-            if answer == .agree {
-                try await applies.agree(
-                    applyID: applyID, addresseeID: me, mine: FriendSettings(nickname: nickname, lookme: lookme, lookhim: lookhim)
-                )
-            } else {
-                try await applies.settle(applyID: applyID, addresseeID: me, as: answer)
+        if answer == .agree {
+            let settings = FriendSettings(nickname: nickname, lookme: lookme, lookhim: lookhim)
+            guard let applicant = try await applies.agree(applyID: applyID, addresseeID: me, mine: settings) else {
+                throw ParleyError(.notFound)
             }
-        guard handled else { throw ParleyError(.notFound) }
+            await greet(me, applicant, context: context)
+        } else {
+            guard try await applies.settle(applyID: applyID, addresseeID: me, as: answer) else {
+                throw ParleyError(.notFound)
+            }
+        }
         context.logger.info("Friend request answered", metadata: ["user.id": "\(me)", "apply.id": "\(applyID)", "apply.status": "\(answer.rawValue)"])
         return Envelope(.done, for: request)
+    }
+
+    /// The text both new friends receive as a `system` message.
+    static let greeting = "你们已经是好友，可以开始聊天啦"
+
+    /// Sends both new friends the greeting. The friendship stands even if this fails (it is
+    /// logged): the greeting is a courtesy, not part of the agreement.
+    private func greet(_ me: Int, _ applicant: Int, context: AppRequestContext) async {
+        for (from, to) in [(me, applicant), (applicant, me)] {
+            do {
+                _ = try await messages.send(from: from, to: to, chatType: "user", type: "system", data: Self.greeting, options: .object([:]))
+                try await presence.notifyDeliveries(to: to)
+            } catch {
+                context.logger.warning("Cannot send the friendship greeting", metadata: ["user.id": "\(to)", "error": "\(error)"])
+            }
+        }
     }
 }
 

@@ -89,10 +89,10 @@ public struct ApplyStore: Sendable {
     ///
     /// Every agree between two people first locks all their pending requests, lowest id first, so
     /// two agrees racing (on one apply, or on the two directions) run one after the other: the
-    /// second finds its request no longer pending and answers `false`. `friends_pair_key` with
+    /// second finds its request no longer pending and answers `nil`. `friends_pair_key` with
     /// `ON CONFLICT DO NOTHING` keeps a friendship that already exists as it is.
-    /// - Returns: `false` when there is no such pending request.
-    public func agree(applyID: Int, addresseeID: Int, mine: FriendSettings) async throws -> Bool {
+    /// - Returns: the applicant, or `nil` when there is no such pending request.
+    public func agree(applyID: Int, addresseeID: Int, mine: FriendSettings) async throws -> Int? {
         try await database.transaction { connection in
             let applicantRows = try await connection.query(
                 "SELECT user_id FROM applies WHERE id = \(applyID) AND friend_id = \(addresseeID) AND status = 'pending'",
@@ -100,7 +100,7 @@ public struct ApplyStore: Sendable {
             )
             var applicant: Int?
             for try await userID in applicantRows.decode(Int.self) { applicant = userID }
-            guard let applicant else { return false }
+            guard let applicant else { return nil }
 
             let locked = try await connection.query(
                 """
@@ -120,7 +120,7 @@ public struct ApplyStore: Sendable {
                     theirs = FriendSettings(nickname: nickname, lookme: Int(lookme), lookhim: Int(lookhim))
                 }
             }
-            guard let theirs else { return false }
+            guard let theirs else { return nil }
 
             // Lower owner first, so concurrent writers of one pair always take its rows in one order.
             let rows = [(applicant, addresseeID, theirs), (addresseeID, applicant, mine)].sorted { $0.0 < $1.0 }
@@ -138,7 +138,7 @@ public struct ApplyStore: Sendable {
                 "UPDATE applies SET status = 'agree', updated_at = now() WHERE id = ANY(\(pendingIDs))",
                 logger: database.logger
             )
-            return true
+            return applicant
         }
     }
 

@@ -21,10 +21,13 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         var liveSince: [UInt64: Int64] = [:]
         /// The subscription each account should have, not yet sent to Redis.
         var pendingSubscriptions: [Int: Bool] = [:]
+        /// Accounts whose messages should go to their socket as soon as it is live.
+        var deliveryOnLive: Set<Int> = []
     }
 
     let presence: ClusterPresence
     let subscriber: RedisSubscriber
+    let courier: MessageCourier
     let authenticator: Authenticator
     let readiness: Readiness
     let configuration: ParleyConfiguration
@@ -49,6 +52,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     init(
         presence: ClusterPresence,
         subscriber: RedisSubscriber,
+        courier: MessageCourier,
         authenticator: Authenticator,
         readiness: Readiness,
         configuration: ParleyConfiguration,
@@ -56,6 +60,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     ) {
         self.presence = presence
         self.subscriber = subscriber
+        self.courier = courier
         self.authenticator = authenticator
         self.readiness = readiness
         self.configuration = configuration
@@ -90,7 +95,9 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         let actions = state.withLock { state in
             state.sockets[socket.id] = nil
             state.liveSince[socket.id] = nil
-            return state.machine.socketClosed(socket.id)
+            let actions = state.machine.socketClosed(socket.id)
+            state.deliveryOnLive = state.deliveryOnLive.filter { state.machine.hasSockets(userID: $0) }
+            return actions
         }
         perform(actions)
     }
@@ -128,6 +135,12 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         state.withLock { $0.sockets[connection] }
     }
 
+    private func liveSockets(of userID: Int) -> [SocketHandle] {
+        state.withLock { state in
+            state.machine.liveConnections(userID: userID).compactMap { state.sockets[$0] }
+        }
+    }
+
     /// The identity each socket authenticated as, kept only until its claim.
     private let identities = Mutex([UInt64: TokenIdentity]())
 
@@ -148,10 +161,13 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     private func claim(_ connection: UInt64, userID: Int) async {
         do {
-            let (generation, tookOver) = try await presence.claim(userID: userID, connection: connection)
-            if tookOver { NodeMetrics.kickSent(.kicked) }
-            state.withLock { $0.liveSince[connection] = Int64(Date().timeIntervalSince1970 * 1000) }
-            update { $0.claimed(connection, userID: userID, generation: generation) }
+            let claim = try await presence.claim(userID: userID, connection: connection)
+            if claim.tookOver { NodeMetrics.kickSent(.kicked) }
+            state.withLock { state in
+                state.liveSince[connection] = Int64(Date().timeIntervalSince1970 * 1000)
+                if claim.deliveryRequested { state.deliveryOnLive.insert(userID) }
+            }
+            update { $0.claimed(connection, userID: userID, generation: claim.generation) }
             metrics.connectAccepted()
         } catch {
             NodeMetrics.redisError("claim")
@@ -166,6 +182,10 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         guard let identity = identities.withLock({ $0.removeValue(forKey: connection) }) else { return }
         do {
             try await authenticator.check(identity)
+            // The socket is the account's now: if its client asked for its messages meanwhile, send them.
+            if state.withLock({ $0.deliveryOnLive.remove(userID) }) != nil, let socket = socket(connection) {
+                courier.deliver(to: userID, via: socket)
+            }
         } catch let refusal as Authenticator.Refusal {
             update { $0.sessionRevoked(connection, reason: refusal.closeReason) }
         } catch {
@@ -227,10 +247,9 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             if let (generation, reason) = event.supersession {
                 applySupersession(userID: userID, generation: generation, reason: reason, sentMilliseconds: event.sent)
             } else if let frame = event.pushedFrame {
-                let sockets = state.withLock { state in
-                    state.machine.liveConnections(userID: userID).compactMap { state.sockets[$0] }
-                }
-                for socket in sockets { socket.send(frame) }
+                for socket in liveSockets(of: userID) { socket.send(frame) }
+            } else if event.type == .deliver {
+                deliver(to: userID)
             }
         }
     }
@@ -248,6 +267,17 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             }
         }
         perform(actions)
+    }
+
+    /// Sends the account's waiting messages to its live socket here, or to the socket still
+    /// connecting once it is live.
+    private func deliver(to userID: Int) {
+        let sockets = state.withLock { state -> [SocketHandle] in
+            let live = state.machine.liveConnections(userID: userID).compactMap { state.sockets[$0] }
+            if live.isEmpty, state.machine.isConnecting(userID: userID) { state.deliveryOnLive.insert(userID) }
+            return live
+        }
+        for socket in sockets { courier.deliver(to: userID, via: socket) }
     }
 
     /// Counts the subscriber's reconnects and failed probes.

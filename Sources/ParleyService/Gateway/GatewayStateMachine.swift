@@ -79,6 +79,21 @@ struct GatewayStateMachine {
         }
     }
 
+    /// Whether the node holds any socket of the account, in any phase.
+    func hasSockets(userID: Int) -> Bool {
+        accounts[userID] != nil
+    }
+
+    /// Whether a socket of the account is still on its way to becoming live here.
+    func isConnecting(userID: Int) -> Bool {
+        (accounts[userID]?.connections ?? []).contains { connection in
+            switch phases[connection] {
+            case .authenticating, .subscribing, .claiming: true
+            default: false
+            }
+        }
+    }
+
     // MARK: Events
 
     mutating func socketOpened(_ connection: ConnectionID) -> [Action] {

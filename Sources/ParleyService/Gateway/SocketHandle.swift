@@ -19,6 +19,14 @@ public struct SocketHandle: Sendable, Hashable {
     }
 
     func send(_ frame: ServerFrame) { channel.triggerUserOutboundEvent(Command.send(frame), promise: nil) }
+
+    /// Sends `frame`; the future succeeds once it is written to the connection, and fails when the
+    /// socket is closing or was dropped for not reading.
+    func write(_ frame: ServerFrame) -> EventLoopFuture<Void> {
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        channel.triggerUserOutboundEvent(Command.send(frame), promise: promise)
+        return promise.futureResult
+    }
     func close(_ reason: SocketCloseReason) { channel.triggerUserOutboundEvent(Command.close(reason), promise: nil) }
     func goAway() { channel.triggerUserOutboundEvent(Command.goAway, promise: nil) }
     func tryAgainLater() { channel.triggerUserOutboundEvent(Command.tryAgainLater, promise: nil) }

@@ -108,11 +108,18 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.triggerUserOutboundEvent(event, promise: promise)
             return
         }
+        guard case .open = state else {
+            promise?.fail(ChannelError.outputClosed)
+            return
+        }
+        if case .send(let frame) = command {
+            send(frame, context: context, promise: promise)
+            return
+        }
         promise?.succeed()
-        guard case .open = state else { return }
         switch command {
-        case .send(let frame):
-            send(frame, context: context)
+        case .send:
+            break
         case .close(let reason):
             send(.fail(reason), context: context)
             startClosing(context: context, code: .unknown(reason.closeCode))
@@ -126,8 +133,9 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes a frame, unless the client stopped reading: a socket whose outbound buffer is over the
     /// high-water mark is dropped rather than buffered without bound. Nothing is lost by that —
     /// chat messages wait in PostgreSQL until the client fetches them after reconnecting.
-    private func send(_ frame: ServerFrame, context: ChannelHandlerContext) {
+    private func send(_ frame: ServerFrame, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
         guard context.channel.isWritable else {
+            promise?.fail(ChannelError.outputClosed)
             state = .closed
             context.close(promise: nil)
             return
@@ -135,7 +143,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let text = frame.text
         var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: promise)
     }
 
     private func startClosing(context: ChannelHandlerContext, code: WebSocketErrorCode) {

@@ -15,12 +15,19 @@ public enum ErrorCode: Sendable, Equatable {
     case wrongPassword
     case cannotAddSelf
     case cannotReportSelf
+    /// `POST /chat/send`: the recipient does not have me as a friend, or blacklisted me.
+    case notFriend
+    case recipientDisabled
+    /// `POST /chat/recall`: the message is older than two minutes.
+    case recallExpired
     // 401
     case unauthenticated
     case tokenInvalid
     case tokenExpired
     // 403
     case userDisabled
+    /// Acting on somebody else's record (recalling their message).
+    case forbidden
     // 404
     case routeNotFound
     case notFound
@@ -51,10 +58,10 @@ public enum ErrorCode: Sendable, Equatable {
     public var status: HTTPResponse.Status {
         switch self {
         case .badRequest, .malformedBody, .unsupportedContentType, .loginFailed, .wrongPassword,
-            .cannotAddSelf, .cannotReportSelf:
+            .cannotAddSelf, .cannotReportSelf, .notFriend, .recipientDisabled, .recallExpired:
             .badRequest
         case .unauthenticated, .tokenInvalid, .tokenExpired: .unauthorized
-        case .userDisabled: .forbidden
+        case .userDisabled, .forbidden: .forbidden
         case .routeNotFound, .notFound, .userNotFound, .applyTargetNotFound, .reportedNotFound: .notFound
         case .usernameTaken, .alreadyFriends, .applyExists, .reportExists: .conflict
         case .payloadTooLarge: .contentTooLarge
@@ -73,6 +80,10 @@ public enum ErrorCode: Sendable, Equatable {
         case .wrongPassword: "wrong_password"
         case .cannotAddSelf: "cannot_add_self"
         case .cannotReportSelf: "cannot_report_self"
+        case .notFriend: "not_friend"
+        case .recipientDisabled: "recipient_disabled"
+        case .recallExpired: "recall_expired"
+        case .forbidden: "forbidden"
         case .unauthenticated: "unauthenticated"
         case .tokenInvalid: "token_invalid"
         case .tokenExpired: "token_expired"
@@ -118,6 +129,14 @@ public enum ErrorCode: Sendable, Equatable {
         case (.cannotAddSelf, .english): "You cannot add yourself"
         case (.cannotReportSelf, .chinese): "不能举报自己"
         case (.cannotReportSelf, .english): "You cannot report yourself"
+        case (.notFriend, .chinese): "对方不存在或者已经把你拉黑"
+        case (.notFriend, .english): "The recipient does not exist or has blacklisted you"
+        case (.recipientDisabled, .chinese): "对方已被禁用"
+        case (.recipientDisabled, .english): "The recipient is disabled"
+        case (.recallExpired, .chinese): "消息发送已超过2分钟，无法撤回"
+        case (.recallExpired, .english): "Messages can be recalled within 2 minutes only"
+        case (.forbidden, .chinese): "只能撤回自己的消息"
+        case (.forbidden, .english): "You can recall only your own messages"
         case (.unauthenticated, .chinese): "您没有权限访问该接口!"
         case (.unauthenticated, .english): "You are not allowed to access this route!"
         case (.tokenInvalid, .chinese): "Token 令牌不合法!"

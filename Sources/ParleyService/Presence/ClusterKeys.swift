@@ -9,6 +9,7 @@
 /// | `{p}node:{node}` | string | the node's JSON card, expiring after `PARLEY_PRESENCE_TTL` |
 /// | `{p}node:{node}:users` | set | the accounts whose presence names the node |
 /// | `{p}node:{node}:inbox` | list | `id|generation|reason` supersessions for the node, drained each heartbeat |
+/// | `{p}deliver:{id}` | string | a `getmessage` not yet served by a live socket (a minute's expiry) |
 public struct ClusterKeys: Sendable {
     public let prefix: String
 
@@ -23,6 +24,7 @@ public struct ClusterKeys: Sendable {
     func node(_ nodeID: String) -> String { "\(prefix)node:\(nodeID)" }
     func nodeUsers(_ nodeID: String) -> String { "\(prefix)node:\(nodeID):users" }
     func inbox(_ nodeID: String) -> String { "\(prefix)node:\(nodeID):inbox" }
+    func deliveryRequest(_ userID: Int) -> String { "\(prefix)deliver:\(userID)" }
 
     /// The account id of a user channel, `nil` for any other channel.
     func userID(ofChannel channel: String) -> Int? {

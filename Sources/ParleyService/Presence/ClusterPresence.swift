@@ -24,18 +24,28 @@ public struct ClusterPresence: Sendable {
 
     // MARK: Sockets
 
-    /// Makes this node's socket `connection` the account's live socket; returns its generation and
-    /// whether it took the account from another socket.
-    func claim(userID: Int, connection: UInt64) async throws -> (generation: Int64, tookOver: Bool) {
+    struct Claim {
+        var generation: Int64
+        /// Another socket held the account (it is being kicked).
+        var tookOver: Bool
+        /// The client asked for its messages while this socket was connecting.
+        var deliveryRequested: Bool
+    }
+
+    /// Makes this node's socket `connection` the account's live socket.
+    func claim(userID: Int, connection: UInt64) async throws -> Claim {
         let reply = try await redis.evaluate(
             ClusterScripts.claim,
-            keys: [keys.presence(userID), keys.generation(userID), keys.nodeUsers(nodeID), keys.userChannel(userID)],
+            keys: [
+                keys.presence(userID), keys.generation(userID), keys.nodeUsers(nodeID), keys.userChannel(userID),
+                keys.deliveryRequest(userID),
+            ],
             arguments: [keys.prefix, String(userID), nodeID, String(connection), String(inboxTTL)]
         )
-        guard case .array(let parts) = reply, parts.count == 2, let generation = parts[0].int, let tookOver = parts[1].int else {
-            throw UnexpectedReply(script: "claim", reply: reply)
-        }
-        return (generation, tookOver == 1)
+        guard case .array(let parts) = reply, parts.count == 3, let generation = parts[0].int, let tookOver = parts[1].int,
+            let requested = parts[2].int
+        else { throw UnexpectedReply(script: "claim", reply: reply) }
+        return Claim(generation: generation, tookOver: tookOver == 1, deliveryRequested: requested == 1)
     }
 
     /// Closes every socket of the account, wherever it is, with `reason`; returns the generation.
@@ -68,6 +78,25 @@ public struct ClusterPresence: Sendable {
         // A push is advisory (the client also refreshes by itself): never hold a request long for it.
         try await redis.send(["PUBLISH", keys.userChannel(userID), String(decoding: event, as: UTF8.self)], timeout: .seconds(1))
     }
+
+    /// Tells the node holding the account's socket that messages wait for it in PostgreSQL. If
+    /// the event is lost they still wait there, for the next `getmessage`.
+    public func notifyDeliveries(to userID: Int) async throws {
+        try await redis.send(["PUBLISH", keys.userChannel(userID), Self.deliverEvent], timeout: .seconds(1))
+    }
+
+    /// A `getmessage`: the waiting messages go to the account's socket now, or as soon as the
+    /// socket that is connecting takes the account.
+    public func requestDelivery(to userID: Int) async throws {
+        try await redis.evaluate(
+            ClusterScripts.requestDelivery,
+            keys: [keys.deliveryRequest(userID), keys.userChannel(userID)],
+            arguments: [Self.deliverEvent],
+            timeout: .seconds(1)
+        )
+    }
+
+    private static let deliverEvent = String(decoding: try! JSONEncoder().encode(UserEvent(type: .deliver)), as: UTF8.self)
 
     // MARK: The node
 

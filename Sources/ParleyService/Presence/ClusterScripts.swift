@@ -36,9 +36,12 @@ enum ClusterScripts {
     /// A socket takes the account: a new generation, the presence, the kick of every older socket
     /// (published, and queued in the previous owner node's inbox in case the message is lost).
     ///
-    /// KEYS: presence, generation, node users, user channel.
+    /// It also takes the account's pending `getmessage` request, if any, so a socket that opened
+    /// while its client asked for its messages still gets them.
+    ///
+    /// KEYS: presence, generation, node users, user channel, delivery request.
     /// ARGV: prefix, user id, node id, connection id, inbox ttl.
-    /// Returns {generation, 1 when another socket held the account}.
+    /// Returns {generation, 1 when another socket held the account, 1 when delivery was requested}.
     static let claim = RedisScript(nextGeneration + "\n" + """
         local gen, nowMs = nextGeneration(KEYS[2])
         local previous = redis.call('GET', KEYS[1])
@@ -48,7 +51,8 @@ enum ClusterScripts {
         if previous and string.match(previous, '^[^|]*|([^|]*)|') ~= ARGV[3] then
           notifyOwner(ARGV[1], previous, ARGV[2], gen, 'kicked', ARGV[5])
         end
-        return {gen, previous and 1 or 0}
+        local requested = redis.call('GETDEL', KEYS[5])
+        return {gen, previous and 1 or 0, requested and 1 or 0}
         """)
 
     /// A login, logout or disable: every socket of the account older than now closes with `reason`.
@@ -60,6 +64,16 @@ enum ClusterScripts {
         redis.call('PUBLISH', KEYS[3], event(ARGV[3], gen, nowMs))
         notifyOwner(ARGV[1], redis.call('GET', KEYS[1]), ARGV[2], gen, ARGV[3], ARGV[4])
         return gen
+        """)
+
+    /// A `getmessage`: remember the request for a minute (the socket may still be connecting) and
+    /// nudge the node holding the socket.
+    ///
+    /// KEYS: delivery request, user channel. ARGV: the `deliver` event.
+    static let requestDelivery = RedisScript("""
+        redis.call('SET', KEYS[1], '1', 'EX', 60)
+        redis.call('PUBLISH', KEYS[2], ARGV[1])
+        return 1
         """)
 
     /// A socket ended: its presence goes only if it still names this generation (a newer socket's

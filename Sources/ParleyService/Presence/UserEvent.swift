@@ -10,6 +10,8 @@ struct UserEvent: Codable, Sendable, Equatable {
         case supersede
         /// A frame for the account's live socket.
         case push
+        /// Messages wait in PostgreSQL for the account: the node holding its socket sends them.
+        case deliver
     }
 
     var type: Kind
