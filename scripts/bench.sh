@@ -5,6 +5,7 @@
 #   scripts/bench.sh              full sizes, RUNS=3 runs of each scenario
 #   SIZE=tiny scripts/bench.sh    tiny sizes, one run (checks the script itself)
 #   ONLY="kick push" scripts/bench.sh   a subset of: kick push http storm idle cluster
+#   BUILD=0 scripts/bench.sh      use the release binaries already built
 #
 # Provisions like `make run`: the local PostgreSQL and Redis (scripts/local-services.sh), a dedicated
 # database `parley_bench` (migrated), Redis db 2 with the prefix `bench:`. Starts release nodes
@@ -35,7 +36,11 @@ if ! psql "$server_url/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname =
 fi
 redis-cli -u "$redis_url" flushdb >/dev/null
 
-swift build -c release --product parley --product parley-bench
+# (one --product per invocation: SwiftPM builds only the last one given)
+if [ "${BUILD:-1}" = 1 ]; then
+    swift build -c release --product parley
+    swift build -c release --product parley-bench
+fi
 bin="$(swift build -c release --show-bin-path)"
 PARLEY_DATABASE_URL="$database_url" "$bin/parley" migrate >/dev/null
 

@@ -84,26 +84,21 @@ struct SourceAddresses {
 
 /// A child process this tool started (echo server, Node `ws` server), stopped on request.
 final class ChildServer {
-    let process: Process
+    let pid: Int32
     let name: String
 
     init(name: String, executable: String, arguments: [String], environment: [String: String] = [:]) throws {
         self.name = name
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        pid = try spawn(executable, arguments, outputPath: "/dev/null", environment: environment)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { waitpid(pid, nil, WNOHANG) == 0 }
 
     /// Waits until a TCP connect to the port succeeds (bounded).
     func waitListening(_ endpoint: Endpoint, timeout: Double = 15) async throws {
         let deadline = nowNanos() + UInt64(timeout * 1e9)
         while nowNanos() < deadline {
-            guard process.isRunning else { throw BenchError("\(name) exited with \(process.terminationStatus)") }
+            guard isRunning else { throw BenchError("\(name) exited") }
             if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: endpoint.host, port: endpoint.port).get() {
                 try? await channel.close()
                 return
@@ -113,10 +108,15 @@ final class ChildServer {
         throw BenchError("\(name) did not listen on \(endpoint)")
     }
 
+    /// SIGTERM, then SIGKILL after 5 s.
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        kill(pid, SIGTERM)
+        for _ in 0..<100 {
+            if waitpid(pid, nil, WNOHANG) != 0 { return }
+            usleep(50_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, nil, 0)
     }
 }
 
@@ -167,6 +167,14 @@ func acceptedConnects(_ http: HTTPConnection) async throws -> Double {
 /// default signal handlers (Foundation's `Process` passes on the mask of the spawning thread, and
 /// pgbench's `-T` relies on SIGALRM). Returns the exit status.
 func spawnAndWait(_ executable: String, _ arguments: [String], outputPath: String) throws -> Int32 {
+    let pid = try spawn(executable, arguments, outputPath: outputPath)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    return (status >> 8) & 0xff
+}
+
+/// Starts a program with an empty signal mask and default handlers, its output in `outputPath`.
+func spawn(_ executable: String, _ arguments: [String], outputPath: String, environment: [String: String] = [:]) throws -> pid_t {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -183,10 +191,11 @@ func spawnAndWait(_ executable: String, _ arguments: [String], outputPath: Strin
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
+    let variables = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { for pointer in envp { free(pointer) } }
     var pid = pid_t()
-    let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+    let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
     guard spawned == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    return (status >> 8) & 0xff
+    return pid
 }
