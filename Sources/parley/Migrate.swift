@@ -13,6 +13,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try ParleyConfiguration.load(flags: common.flags)
+        configuration.bootstrapLogging()
         let logger = configuration.makeLogger(label: "parley.migrate")
         let migrator = try Migrator(directory: URL(fileURLWithPath: sqlDir), logger: logger)
         let client = PostgresClient(configuration: try .init(url: configuration.databaseURL), backgroundLogger: logger)

@@ -22,9 +22,12 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical (PARLEY_LOG_LEVEL).")
     var logLevel: String?
 
+    @Option(help: "text or json (PARLEY_LOG_FORMAT).")
+    var logFormat: String?
+
     /// The flags that were given, as configuration keys.
     var flags: [String: String?] {
-        ["parley.database.url": databaseUrl, "parley.log.level": logLevel]
+        ["parley.database.url": databaseUrl, "parley.log.level": logLevel, "parley.log.format": logFormat]
     }
 }
 
@@ -36,6 +39,14 @@ extension ParleyConfiguration {
         return try ParleyConfiguration(
             reader: ConfigReader(providers: [InMemoryProvider(name: "flags", values: values), EnvironmentVariablesProvider()])
         )
+    }
+
+    /// Sets the log format for the whole process; once, before the first logger.
+    func bootstrapLogging() {
+        switch logFormat {
+        case .text: LoggingSystem.bootstrap(StreamLogHandler.standardOutput)
+        case .json: LoggingSystem.bootstrap(JSONLogHandler.init)
+        }
     }
 
     func makeLogger(label: String) -> Logger {

@@ -22,16 +22,22 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "bcrypt cost (PARLEY_BCRYPT_COST).") var bcryptCost: String?
     @Option(help: "Node heartbeat period in seconds (PARLEY_HEARTBEAT).") var heartbeat: String?
     @Option(help: "Seconds after which presence and node records expire (PARLEY_PRESENCE_TTL).") var presenceTtl: String?
+    @Option(help: "Browser origins allowed by CORS, comma-separated; * for any, none for off (PARLEY_CORS_ORIGINS).") var corsOrigins: String?
+    @Option(help: "New sockets per client address per minute; 0 for no limit (PARLEY_SOCKET_RATE).") var socketRate: String?
+    @Option(help: "Registrations per client address per hour; 0 for no limit (PARLEY_REG_RATE).") var regRate: String?
+    @Option(help: "1 to take client addresses from X-Real-IP, set by the balancer (PARLEY_TRUST_PROXY).") var trustProxy: String?
 
     func run() async throws {
         let flags = common.flags.merging([
             "parley.host": host, "parley.port": port, "parley.node.id": nodeId, "parley.redis.url": redisUrl,
             "parley.redis.prefix": redisPrefix, "parley.jwt.secret": jwtSecret, "parley.token.ttl": tokenTtl,
             "parley.admin.token": adminToken, "parley.bcrypt.cost": bcryptCost, "parley.heartbeat": heartbeat,
-            "parley.presence.ttl": presenceTtl,
+            "parley.presence.ttl": presenceTtl, "parley.cors.origins": corsOrigins, "parley.socket.rate": socketRate,
+            "parley.reg.rate": regRate, "parley.trust.proxy": trustProxy,
         ]) { $1 }
         let configuration = try ParleyConfiguration.load(flags: flags)
         _ = try configuration.requiredJWTSecret()
+        configuration.bootstrapLogging()
         let logger = configuration.makeLogger(label: "parley")
         // Once per process, here and not in buildNode: swift-metrics refuses a second bootstrap.
         let registry = PrometheusCollectorRegistry()

@@ -110,6 +110,9 @@ func buildRouter(
     metrics: PrometheusCollectorRegistry
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    if let cors = CrossOriginMiddleware<AppRequestContext>(origins: configuration.corsOrigins) {
+        router.add(middleware: cors)
+    }
     router.add(middleware: RequestObservationMiddleware())
     router.add(middleware: EnvelopeErrorMiddleware())
     let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator)

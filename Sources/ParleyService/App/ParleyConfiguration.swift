@@ -18,6 +18,17 @@ public struct ParleyConfiguration: Sendable {
     public var heartbeat: Duration = .seconds(3)
     public var presenceTTL: Duration = .seconds(10)
     public var logLevel: Logger.Level = .info
+    /// `text` (one line per event) or `json` (one JSON object per line).
+    public var logFormat: LogFormat = .text
+    /// Origins allowed to call the API from a browser: `nil` is any origin (tokens travel in
+    /// headers, never in cookies, so no credentials are shared); `[]` turns CORS off.
+    public var corsOrigins: [String]?
+    /// New sockets per client address per minute on this node; 0 turns the limit off.
+    public var socketRatePerMinute = 120
+    /// Registrations per client address per hour on this node; 0 turns the limit off.
+    public var registrationRatePerHour = 30
+    /// Take the client address from `X-Real-IP` (set by the balancer) instead of the connection.
+    public var trustProxy = false
     public var version = ParleyConfiguration.version
 
     /// The release this binary was built as.
@@ -56,6 +67,26 @@ public struct ParleyConfiguration: Sendable {
                 reason: "must be longer than PARLEY_HEARTBEAT, or every node expires between two heartbeats"
             )
         }
+        if let format = reader.string(forKey: "log.format") {
+            guard let parsed = LogFormat(rawValue: format.lowercased()) else {
+                throw ConfigurationError.invalid("PARLEY_LOG_FORMAT", reason: "expected text or json, got \(format)")
+            }
+            logFormat = parsed
+        }
+        if let origins = reader.string(forKey: "cors.origins") {
+            corsOrigins =
+                switch origins.trimmingCharacters(in: .whitespaces) {
+                case "*": nil
+                case "", "none": []
+                default: origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                }
+        }
+        socketRatePerMinute = try reader.integer("socket.rate", environment: "PARLEY_SOCKET_RATE", in: 0...1_000_000) ?? socketRatePerMinute
+        registrationRatePerHour =
+            try reader.integer("reg.rate", environment: "PARLEY_REG_RATE", in: 0...1_000_000) ?? registrationRatePerHour
+        if let trust = reader.string(forKey: "trust.proxy") {
+            trustProxy = ["1", "true", "yes"].contains(trust.lowercased())
+        }
         if let level = reader.string(forKey: "log.level") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError.invalid("PARLEY_LOG_LEVEL", reason: "unknown level \(level)")
@@ -91,4 +122,9 @@ extension ConfigReader {
         }
         return value
     }
+}
+
+public enum LogFormat: String, Sendable {
+    case text
+    case json
 }

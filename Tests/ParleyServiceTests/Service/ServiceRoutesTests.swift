@@ -79,4 +79,26 @@ struct ServiceRoutesTests {
             }
         }
     }
+
+    @Test func corsAllowsAnyOriginByDefaultAndAListWhenConfigured() async throws {
+        try await withParley { client in
+            let preflight = try await client.client.execute(
+                uri: "/login", method: .options,
+                headers: [.origin: "https://app.example", .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "token"]
+            ) { $0 }
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowOrigin] == "*")
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("token") == true)
+            let get = try await client.client.execute(uri: "/", method: .get, headers: [.origin: "https://app.example"]) { $0 }
+            #expect(get.headers[.accessControlAllowOrigin] == "*")
+        }
+        var configuration = TestEnvironment.configuration()
+        configuration.corsOrigins = ["https://app.example"]
+        try await withParley(configuration) { client in
+            let allowed = try await client.client.execute(uri: "/", method: .get, headers: [.origin: "https://app.example"]) { $0 }
+            #expect(allowed.headers[.accessControlAllowOrigin] == "https://app.example")
+            let other = try await client.client.execute(uri: "/", method: .get, headers: [.origin: "https://evil.example"]) { $0 }
+            #expect(other.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
 }
