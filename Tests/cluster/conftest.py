@@ -77,7 +77,7 @@ class Redis:
 class Node:
     """One `parley serve` process."""
 
-    def __init__(self, name, redis, logdir):
+    def __init__(self, name, redis, logdir, **settings):
         self.name = name
         self.port = free_port()
         self.log_path = logdir / f"{name}.log"
@@ -85,7 +85,10 @@ class Node:
                    PARLEY_PORT=str(self.port), PARLEY_NODE_ID=name, PARLEY_DATABASE_URL=DATABASE_URL,
                    PARLEY_REDIS_URL=redis.url, PARLEY_JWT_SECRET=SECRET, PARLEY_BCRYPT_COST="4",
                    PARLEY_HEARTBEAT=str(HEARTBEAT), PARLEY_PRESENCE_TTL=str(PRESENCE_TTL),
-                   PARLEY_LOG_LEVEL="info", PARLEY_ADMIN_TOKEN="cluster-admin-token")
+                   PARLEY_LOG_LEVEL="info", PARLEY_ADMIN_TOKEN="cluster-admin-token",
+                   # The tests open many sockets and accounts from one address; test_abuse.py sets limits.
+                   PARLEY_SOCKET_RATE="0", PARLEY_REG_RATE="0")
+        env.update(settings)
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen([str(BINARY), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         wait_until(self.ready, message=f"node {name} ready")
@@ -175,8 +178,8 @@ def spawn(redis, tmp_path):
     """Starts extra nodes that the test may kill; stops whatever is left afterwards."""
     started = []
 
-    def start(name):
-        node = Node(name, redis, tmp_path)
+    def start(name, **settings):
+        node = Node(name, redis, tmp_path, **settings)
         started.append(node)
         return node
 

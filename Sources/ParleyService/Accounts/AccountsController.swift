@@ -9,6 +9,8 @@ public struct AccountsController: Sendable {
     let passwords: PasswordHasher
     let presence: ClusterPresence
     let throttle: LoginThrottle
+    let registrations: AddressRateLimiter
+    let trustProxy: Bool
 
     public init(
         users: UserStore,
@@ -16,7 +18,9 @@ public struct AccountsController: Sendable {
         tokens: TokenAuthority,
         passwords: PasswordHasher,
         presence: ClusterPresence,
-        throttle: LoginThrottle
+        throttle: LoginThrottle,
+        registrations: AddressRateLimiter,
+        trustProxy: Bool
     ) {
         self.users = users
         self.sessions = sessions
@@ -24,6 +28,8 @@ public struct AccountsController: Sendable {
         self.passwords = passwords
         self.presence = presence
         self.throttle = throttle
+        self.registrations = registrations
+        self.trustProxy = trustProxy
     }
 
     public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
@@ -36,6 +42,9 @@ public struct AccountsController: Sendable {
     }
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Envelope<Profile> {
+        guard registrations.allow(context.clientAddress(of: request, trustProxy: trustProxy)) else {
+            throw ParleyError(.rateLimited)
+        }
         let fields = try await RequestFields.parse(request)
         let username = try fields.username()
         let password = try fields.newPassword()

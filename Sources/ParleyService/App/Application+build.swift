@@ -86,7 +86,7 @@ public func buildNode(
     )
     let application = Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies, metrics: metrics),
-        server: .parley(delegate: gateway, timings: SocketTimings()),
+        server: .parley(delegate: gateway, timings: SocketTimings(), trustProxy: configuration.trustProxy),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley"),
         services: [dependencies.database.client, dependencies.redis, dependencies.subscriber],
         onServerRunning: { channel in
@@ -123,7 +123,9 @@ func buildRouter(
         tokens: dependencies.tokens,
         passwords: dependencies.passwords,
         presence: dependencies.presence,
-        throttle: LoginThrottle(redis: dependencies.redis, keys: dependencies.presence.keys, logger: dependencies.logger)
+        throttle: LoginThrottle(redis: dependencies.redis, keys: dependencies.presence.keys, logger: dependencies.logger),
+        registrations: AddressRateLimiter(limit: configuration.registrationRatePerHour, per: .seconds(3600)),
+        trustProxy: configuration.trustProxy
     ).addRoutes(to: router, authentication: authentication)
     ApplyController(
         applies: dependencies.applies, friends: dependencies.friends, users: dependencies.users,

@@ -24,9 +24,9 @@ public struct ParleyConfiguration: Sendable {
     /// headers, never in cookies, so no credentials are shared); `[]` turns CORS off.
     public var corsOrigins: [String]?
     /// New sockets per client address per minute on this node; 0 turns the limit off.
-    public var socketRatePerMinute = 120
+    public var socketRatePerMinute = 600
     /// Registrations per client address per hour on this node; 0 turns the limit off.
-    public var registrationRatePerHour = 30
+    public var registrationRatePerHour = 60
     /// Take the client address from `X-Real-IP` (set by the balancer) instead of the connection.
     public var trustProxy = false
     public var version = ParleyConfiguration.version

@@ -33,6 +33,8 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     let configuration: ParleyConfiguration
     let logger: Logger
     let metrics = NodeMetrics()
+    /// New sockets per client address (`PARLEY_SOCKET_RATE`).
+    private let newSockets: AddressRateLimiter
     private let state = Mutex(State())
     private let startedAt = Date()
     private let address = Mutex("")
@@ -65,6 +67,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         self.readiness = readiness
         self.configuration = configuration
         self.logger = logger
+        self.newSockets = AddressRateLimiter(limit: configuration.socketRatePerMinute, per: .seconds(60))
         (subscriptionSignals, subscriptionSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         (serverListeningSignal, serverListening) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
@@ -81,8 +84,14 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     // MARK: Sockets
 
-    public func socketOpened(_ socket: SocketHandle, token: String?) {
+    public func socketOpened(_ socket: SocketHandle, token: String?, address: String?) {
         metrics.sockets.increment()
+        guard newSockets.allow(address) else {
+            metrics.connectRefused("rate_limited")
+            logger.notice("Socket refused: its address opened more than PARLEY_SOCKET_RATE per minute", metadata: ["address": "\(address ?? "?")"])
+            socket.tryAgainLater()
+            return
+        }
         let actions = state.withLock { state in
             state.sockets[socket.id] = socket
             return state.machine.socketOpened(socket.id)

@@ -28,6 +28,8 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     public let responder: HTTPChannelHandler.Responder
     let delegate: any SocketLifecycleDelegate
     let timings: SocketTimings
+    /// Take the client's address from `X-Real-IP`, set by a trusted balancer.
+    let trustProxy: Bool
     private static let nextSocketID = Atomic<UInt64>(1)
 
     /// A small first receive buffer: an idle socket then holds ~1.8 KB less.
@@ -35,10 +37,16 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     /// Past this much unsent output the client counts as not reading (see ``SocketHandler``).
     static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 16 * 1024, high: 64 * 1024)
 
-    public init(responder: @escaping HTTPChannelHandler.Responder, delegate: any SocketLifecycleDelegate, timings: SocketTimings) {
+    public init(
+        responder: @escaping HTTPChannelHandler.Responder,
+        delegate: any SocketLifecycleDelegate,
+        timings: SocketTimings,
+        trustProxy: Bool
+    ) {
         self.responder = responder
         self.delegate = delegate
         self.timings = timings
+        self.trustProxy = trustProxy
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -51,11 +59,17 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     let isGateway = head.method == .GET && head.uri.split(separator: "?").first == "/ws"
                     return channel.eventLoop.makeSucceededFuture(isGateway ? HTTPHeaders() : nil)
                 },
-                upgradePipelineHandler: { [delegate, timings] channel, head in
+                upgradePipelineHandler: { [delegate, timings, trustProxy] channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         let handle = SocketHandle(id: Self.nextSocketID.add(1, ordering: .relaxed).oldValue, channel: channel)
                         try channel.pipeline.syncOperations.addHandler(
-                            SocketHandler(handle: handle, token: Self.token(in: head.uri), delegate: delegate, timings: timings)
+                            SocketHandler(
+                                handle: handle,
+                                token: Self.token(in: head.uri),
+                                address: (trustProxy ? head.headers.first(name: "X-Real-IP") : nil) ?? channel.remoteAddress?.ipAddress,
+                                delegate: delegate,
+                                timings: timings
+                            )
                         )
                         channel.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffer).whenFailure { _ in }
                         channel.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark).whenFailure { _ in }
@@ -113,9 +127,9 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with Parley's WebSocket gateway on `/ws`.
-    public static func parley(delegate: any SocketLifecycleDelegate, timings: SocketTimings) -> HTTPServerBuilder {
+    public static func parley(delegate: any SocketLifecycleDelegate, timings: SocketTimings, trustProxy: Bool) -> HTTPServerBuilder {
         .init { responder in
-            GatewayChildChannel(responder: responder, delegate: delegate, timings: timings)
+            GatewayChildChannel(responder: responder, delegate: delegate, timings: timings, trustProxy: trustProxy)
         }
     }
 }

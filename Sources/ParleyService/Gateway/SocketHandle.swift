@@ -37,8 +37,9 @@ public struct SocketHandle: Sendable, Hashable {
 
 /// What a socket tells the node about itself.
 public protocol SocketLifecycleDelegate: Sendable {
-    /// The upgrade completed; `token` is the `token` query parameter, if any.
-    func socketOpened(_ socket: SocketHandle, token: String?)
+    /// The upgrade completed; `token` is the `token` query parameter, if any, and `address` the
+    /// client's IP address.
+    func socketOpened(_ socket: SocketHandle, token: String?, address: String?)
     /// The socket is gone, whoever closed it.
     func socketClosed(_ socket: SocketHandle)
 }

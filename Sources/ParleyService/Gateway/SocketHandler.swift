@@ -22,6 +22,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let handle: SocketHandle
     private let token: String?
+    private let address: String?
     private let delegate: any SocketLifecycleDelegate
     private let timings: SocketTimings
     private var state = State.open
@@ -29,9 +30,10 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastHeard = NIODeadline.uptimeNanoseconds(0)
     private var keepAlive: RepeatedTask?
 
-    init(handle: SocketHandle, token: String?, delegate: any SocketLifecycleDelegate, timings: SocketTimings) {
+    init(handle: SocketHandle, token: String?, address: String?, delegate: any SocketLifecycleDelegate, timings: SocketTimings) {
         self.handle = handle
         self.token = token
+        self.address = address
         self.delegate = delegate
         self.timings = timings
     }
@@ -43,7 +45,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let (handler, context) = loopBound.value
             handler.keepAliveTick(context: context)
         }
-        delegate.socketOpened(handle, token: token)
+        delegate.socketOpened(handle, token: token, address: address)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

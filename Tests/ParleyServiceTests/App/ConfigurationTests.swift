@@ -70,3 +70,36 @@ struct ConfigurationTests {
         #expect(error.description.contains("32"))
     }
 }
+
+@Suite("AddressRateLimiter")
+struct AddressRateLimiterTests {
+    @Test func countsPerAddressAndWindow() {
+        var windows = AddressRateLimiter.Windows(limit: 2, window: .seconds(60), capacity: 10)
+        let start = ContinuousClock.now
+        let answers = [
+            windows.allow("a", now: start), windows.allow("a", now: start), windows.allow("a", now: start + .seconds(59)),
+            windows.allow("b", now: start + .seconds(59)), windows.allow("a", now: start + .seconds(60)),
+        ]
+        #expect(answers == [true, true, false, true, true])
+    }
+
+    @Test func staysBoundedUnderManyAddresses() {
+        var windows = AddressRateLimiter.Windows(limit: 1, window: .seconds(60), capacity: 3)
+        let start = ContinuousClock.now
+        let filled = ["a", "b", "c"].map { windows.allow($0, now: start) }
+        #expect(filled == [true, true, true])
+        // Full of live windows: new addresses pass without being remembered.
+        let unremembered = [windows.allow("d", now: start), windows.allow("d", now: start)]
+        #expect(unremembered == [true, true])
+        #expect(windows.counts.count == 3)
+        // Once the windows expire, room is made again.
+        let afterExpiry = windows.allow("e", now: start + .seconds(61))
+        #expect(afterExpiry)
+        #expect(windows.counts.count == 1)
+    }
+
+    @Test func zeroTurnsItOff() {
+        let limiter = AddressRateLimiter(limit: 0, per: .seconds(60))
+        for _ in 0..<100 { #expect(limiter.allow("a")) }
+    }
+}

@@ -11,7 +11,7 @@ struct SocketHandlerTests {
     final class Recorder: SocketLifecycleDelegate {
         let opened = Mutex<[String?]>([])
         let closed = Mutex(0)
-        func socketOpened(_ socket: SocketHandle, token: String?) { opened.withLock { $0.append(token) } }
+        func socketOpened(_ socket: SocketHandle, token: String?, address: String?) { opened.withLock { $0.append(token) } }
         func socketClosed(_ socket: SocketHandle) { closed.withLock { $0 += 1 } }
     }
 
@@ -21,7 +21,7 @@ struct SocketHandlerTests {
     init() throws {
         let handle = SocketHandle(id: 1, channel: channel)
         try channel.pipeline.syncOperations.addHandler(
-            SocketHandler(handle: handle, token: "abc", delegate: recorder, timings: SocketTimings())
+            SocketHandler(handle: handle, token: "abc", address: "127.0.0.1", delegate: recorder, timings: SocketTimings())
         )
         _ = try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
     }
@@ -93,8 +93,10 @@ struct SocketHandlerTests {
         let fail = try #require(try sent())
         #expect(String(buffer: fail.data) == #"{"msg":"fail","data":"你的账号在其他设备登录","code":"kicked"}"#)
         #expect(closeCode(of: try sent()) == 4409)
-        // Frames after the close are not sent.
-        try channel.triggerUserOutboundEvent(SocketHandle.Command.send(.updateApplyList)).wait()
+        // Frames after the close are not sent, and their writers learn it.
+        #expect(throws: ChannelError.outputClosed) {
+            try channel.triggerUserOutboundEvent(SocketHandle.Command.send(.updateApplyList)).wait()
+        }
         #expect(try sent() == nil)
         // The client's close frame ends the connection.
         try receive(.connectionClose, [0x11, 0x99])
@@ -125,7 +127,9 @@ struct SocketHandlerTests {
 
     @Test func aClientThatStopsReadingIsDroppedNotBuffered() throws {
         channel.isWritable = false
-        try channel.triggerUserOutboundEvent(SocketHandle.Command.send(.updateApplyList)).wait()
+        #expect(throws: ChannelError.outputClosed) {
+            try channel.triggerUserOutboundEvent(SocketHandle.Command.send(.updateApplyList)).wait()
+        }
         #expect(try sent() == nil)
         #expect(!channel.isActive)
     }
