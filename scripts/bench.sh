@@ -67,6 +67,14 @@ start_node() {  # start_node N: node bench-N on base_port+N
     exit 1
 }
 
+stop_node() {  # stop_node N (SIGTERM: it drains)
+    local pid
+    pid="$(cat "$out/node-$1.pid")"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
 stop_nodes() {
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do
@@ -87,7 +95,7 @@ run() {
     echo "bench: $name: parley-bench $*" >&2
     "$bin/parley-bench" "$@" 2>>"$out/bench.log" | tee -a "$out/$name.out" | {
         read -r json && echo "$json" >>"$results" && read -r summary && echo "  $summary"
-    }
+    } || echo "  $name failed: $(tail -1 "$out/bench.log")"
 }
 
 wants() { [[ " $only " == *" $1 "* ]]; }
@@ -106,6 +114,9 @@ for i in $(seq 1 "$runs"); do
     wants storm && run storm storm --node "$a" --connects "$storm_connects" --concurrency 64 --prefix "storm_"
     if wants idle; then
         for n in $idle_sizes; do
+            # A fresh node: memory freed by earlier scenarios would otherwise hide in its RSS baseline.
+            stop_node 1
+            start_node 1
             run "idle-$n" idle --node "$a" --pid "$(node_pid 1)" --sockets "$n" --cpu-window "$cpu_window" --prefix "idle_"
         done
     fi

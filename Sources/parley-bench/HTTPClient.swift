@@ -110,12 +110,29 @@ enum Accounts {
     }
 
     static func signIn(_ http: HTTPConnection, username: String) async throws -> Account {
+        // A 503 (PostgreSQL briefly away, e.g. another suite's outage test) is retried for up to a minute.
+        for attempt in 1...60 {
+            do {
+                return try await signInOnce(http, username: username)
+            } catch let error as Unavailable where attempt < 60 {
+                _ = error
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+        throw BenchError("unreachable")
+    }
+
+    struct Unavailable: Error {}
+
+    static func signInOnce(_ http: HTTPConnection, username: String) async throws -> Account {
         let credentials = ["username": username, "password": password]
         let registered = try await http.request(.POST, "/reg", json: credentials.merging(["repassword": password]) { a, _ in a })
+        if registered.status == 503 { throw Unavailable() }
         guard registered.status == 200 || registered.status == 409 else {
             throw BenchError("/reg \(username): \(registered.status) \(registered.text)")
         }
         let login = try await http.request(.POST, "/login", json: credentials)
+        if login.status == 503 { throw Unavailable() }
         guard login.status == 200, let me = login.data as? [String: Any], let id = me["id"] as? Int, let token = me["token"] as? String else {
             throw BenchError("/login \(username): \(login.status) \(login.text)")
         }
