@@ -1,5 +1,7 @@
 """The WebSocket gateway across two real nodes (API.md §5)."""
+import json
 import subprocess
+import urllib.error
 import threading
 
 from conftest import DATABASE_URL, PRESENCE_TTL, wait_until
@@ -154,3 +156,27 @@ def test_a_friend_request_reaches_the_targets_socket_on_another_node(cluster):
     assert status == 200, answer
     assert socket.frame() == {"msg": "updateApplyList", "data": ""}
     assert socket.is_open()
+
+
+def test_a_draining_node_refuses_new_upgrades_with_503(cluster, spawn):
+    import signal
+    import urllib.request
+    from test_hostile_sockets import raw_upgrade
+
+    draining = spawn("node-refusing")
+    account = draining.sign_up()
+    # A client that never answers the close frame keeps the drain waiting for its handshake.
+    silent = raw_upgrade(draining, draining.login(account))
+    draining.process.send_signal(signal.SIGTERM)
+    wait_until(lambda: draining.get("/ready")[0] == 503, message="draining")
+    request = urllib.request.Request(draining.base + "/ws", headers={
+        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13"})
+    try:
+        urllib.request.urlopen(request, timeout=5)
+        raise AssertionError("the upgrade was accepted")
+    except urllib.error.HTTPError as error:
+        assert error.code == 503
+        assert json.load(error)["code"] == "unavailable"
+    silent.close()
+    assert draining.process.wait(20) == 0

@@ -79,6 +79,8 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         serverListening.finish()
     }
 
+    public var isAcceptingSockets: Bool { !readiness.isDraining }
+
     /// Sockets that hold their account on this node.
     public var liveSocketCount: Int { state.withLock { $0.machine.liveCount } }
 

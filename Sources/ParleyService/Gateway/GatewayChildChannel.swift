@@ -8,6 +8,7 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
 import Synchronization
+import HTTPTypes
 
 /// The server child channel of a Parley node: `GET /ws` upgrades become gateway sockets, served by
 /// plain channel handlers; every other request goes to Hummingbird's router.
@@ -18,6 +19,9 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
         case socket
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// An upgrade was asked for and declined: NIO does not hand that request on, so it is
+        /// answered here (503 while draining, else 400) and the connection closed.
+        case declined(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
     }
 
     public struct Value: ServerChildChannelValue {
@@ -51,13 +55,16 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            let upgradeAsked = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: FrameAggregator.maximumMessageSize,
-                shouldUpgrade: { channel, head in
+                shouldUpgrade: { [delegate] channel, head in
+                    upgradeAsked.value = true
                     // Every socket is accepted first: a refused one gets its `fail` frame after the
-                    // upgrade, as the client expects (API.md §5).
+                    // upgrade, as the client expects (API.md §5). Only a draining node declines, and
+                    // the router then answers 503.
                     let isGateway = head.method == .GET && head.uri.split(separator: "?").first == "/ws"
-                    return channel.eventLoop.makeSucceededFuture(isGateway ? HTTPHeaders() : nil)
+                    return channel.eventLoop.makeSucceededFuture(isGateway && delegate.isAcceptingSockets ? HTTPHeaders() : nil)
                 },
                 upgradePipelineHandler: { [delegate, timings, trustProxy] channel, head in
                     channel.eventLoop.makeCompletedFuture {
@@ -83,9 +90,11 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
-                        return .notUpgraded(
-                            try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true)
                         )
+                        return upgradeAsked.value ? .declined(http) : .notUpgraded(http)
                     }
                 }
             )
@@ -105,9 +114,23 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 return  // the socket lives on in its channel handlers
             case .notUpgraded(let http):
                 await handleHTTP(asyncChannel: http, logger: logger)
+            case .declined(let http):
+                try await answerDeclinedUpgrade(http)
             }
         } catch {
             logger.debug("Connection ended before its first request", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func answerDeclinedUpgrade(_ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>) async throws {
+        let code: ErrorCode = delegate.isAcceptingSockets ? .badRequest : .unavailable
+        let body = try JSONBody.encoder().encode(FailureBody(data: code.text(in: .chinese), code: code.code))
+        try await http.executeThenClose { _, outbound in
+            let head = HTTPResponse(
+                status: code.status,
+                headerFields: [.contentType: "application/json; charset=utf-8", .contentLength: String(body.count), .connection: "close"]
+            )
+            try await outbound.write(contentsOf: [.head(head), .body(ByteBuffer(bytes: body)), .end(nil)])
         }
     }
 

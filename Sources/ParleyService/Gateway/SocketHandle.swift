@@ -37,6 +37,9 @@ public struct SocketHandle: Sendable, Hashable {
 
 /// What a socket tells the node about itself.
 public protocol SocketLifecycleDelegate: Sendable {
+    /// `false` while the node drains: upgrades are then refused with 503, so a balancer retries
+    /// another node instead of the client bouncing off this one.
+    var isAcceptingSockets: Bool { get }
     /// The upgrade completed; `token` is the `token` query parameter, if any, and `address` the
     /// client's IP address.
     func socketOpened(_ socket: SocketHandle, token: String?, address: String?)

@@ -32,6 +32,10 @@ public struct ServiceController: Sendable {
             }
             return Envelope("ok")
         }
+        // Reached only by a `/ws` request that was not upgraded: a draining node, or no upgrade asked.
+        router.get("ws") { _, _ -> Response in
+            throw ParleyError(readiness.isDraining ? .unavailable : .badRequest)
+        }
         router.get("metrics") { _, _ in
             Response(
                 status: .ok,

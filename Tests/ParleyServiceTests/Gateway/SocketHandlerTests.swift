@@ -11,6 +11,7 @@ struct SocketHandlerTests {
     final class Recorder: SocketLifecycleDelegate {
         let opened = Mutex<[String?]>([])
         let closed = Mutex(0)
+        var isAcceptingSockets: Bool { true }
         func socketOpened(_ socket: SocketHandle, token: String?, address: String?) { opened.withLock { $0.append(token) } }
         func socketClosed(_ socket: SocketHandle) { closed.withLock { $0 += 1 } }
     }
