@@ -45,7 +45,9 @@ final class ResilienceTests: XCTestCase {
                 try await client.send(["PING"], timeout: .milliseconds(200))
                 XCTFail("the server is down")
             } catch let error as RedisClientError {
-                XCTAssertEqual(error, .notConnected)
+                // Either the command waited for a reconnect that did not come, or it was written just
+                // as the client was learning that the connection had gone: both say "down", at once.
+                XCTAssertTrue([.notConnected, .connectionClosed].contains(error), "\(error)")
             }
 
             try server.start()
@@ -125,7 +127,9 @@ final class ResilienceTests: XCTestCase {
                 try await client.send(["PING"], timeout: .milliseconds(300))
                 XCTFail("authentication should fail")
             } catch let error as RedisClientError {
-                XCTAssertEqual(error, .notConnected)
+                // Either the command waited for a reconnect that did not come, or it was written just
+                // as the client was learning that the connection had gone: both say "down", at once.
+                XCTAssertTrue([.notConnected, .connectionClosed].contains(error), "\(error)")
             }
         }
         server.stop()
