@@ -54,7 +54,7 @@ pids=()
 start_node() {  # start_node N: node bench-N on base_port+N
     local n="$1" port=$((base_port + $1))
     PARLEY_PORT="$port" PARLEY_NODE_ID="bench-$n" PARLEY_DATABASE_URL="$database_url" PARLEY_REDIS_URL="$redis_url" \
-        PARLEY_REDIS_PREFIX="bench:" PARLEY_JWT_SECRET="$secret" PARLEY_BCRYPT_COST=4 PARLEY_LOG_LEVEL=warning \
+        PARLEY_REDIS_PREFIX="bench:" PARLEY_JWT_SECRET="$secret" PARLEY_BCRYPT_COST=4 PARLEY_LOG_LEVEL=warning PARLEY_SOCKET_RATE=0 PARLEY_REG_RATE=0 \
         "$bin/parley" serve >"$out/node-$n.log" 2>&1 &
     local pid=$!
     pids+=("$pid")
