@@ -8,7 +8,7 @@ extension AppRequestContext {
         let text = parameters.get(field.key) ?? ""
         let value = try RequestFields([field.key: .string(text)]).int(field)
         guard value >= minimum else {
-            throw ParleyError(.outOfRange(field, value: text, min: minimum, max: nil))
+            throw ParleyError.validation(.outOfRange(field, value: text, min: minimum, max: nil))
         }
         return value
     }
@@ -21,7 +21,7 @@ extension Request {
         guard let text = uri.queryParameters.get(field.key), !text.isEmpty else { return defaultValue }
         let value = try RequestFields([field.key: .string(text)]).int(field)
         guard bounds.contains(value) else {
-            throw ParleyError(.outOfRange(field, value: text, min: bounds.lowerBound, max: bounds.upperBound))
+            throw ParleyError.validation(.outOfRange(field, value: text, min: bounds.lowerBound, max: bounds.upperBound))
         }
         return value
     }

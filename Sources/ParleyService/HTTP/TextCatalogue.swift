@@ -45,9 +45,6 @@ public enum ErrorCode: Sendable, Equatable {
     case payloadTooLarge
     // 422
     case validation(ValidationFailure)
-    /// A number outside its bounds (`max` is `nil` for "at least `min`"): a path or query
-    /// parameter such as a page number.
-    case outOfRange(Field, value: String, min: Int, max: Int?)
     // 429
     case rateLimited
     // 500
@@ -65,7 +62,7 @@ public enum ErrorCode: Sendable, Equatable {
         case .routeNotFound, .notFound, .userNotFound, .applyTargetNotFound, .reportedNotFound: .notFound
         case .usernameTaken, .alreadyFriends, .applyExists, .reportExists: .conflict
         case .payloadTooLarge: .contentTooLarge
-        case .validation, .outOfRange: .unprocessableContent
+        case .validation: .unprocessableContent
         case .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
         case .unavailable: .serviceUnavailable
@@ -96,7 +93,7 @@ public enum ErrorCode: Sendable, Equatable {
         case .applyExists: "apply_exists"
         case .reportExists: "report_exists"
         case .payloadTooLarge: "payload_too_large"
-        case .validation, .outOfRange: "validation_failed"
+        case .validation: "validation_failed"
         case .rateLimited: "rate_limited"
         case .internalError: "internal"
         case .unavailable: "unavailable"
@@ -107,14 +104,6 @@ public enum ErrorCode: Sendable, Equatable {
     public func text(in language: Language) -> String {
         switch (self, language) {
         case (.validation(let failure), _): failure.text(in: language)
-        case (.outOfRange(let field, let value, let min, let max?), .chinese):
-            "\(field.name(in: language)) 的值 `\(value)` 必须 在 \(min) 和 \(max) 之间"
-        case (.outOfRange(let field, let value, let min, nil), .chinese):
-            "\(field.name(in: language)) 的值 `\(value)` 必须 大于等于 \(min)"
-        case (.outOfRange(let field, let value, let min, let max?), .english):
-            "\(field.name(in: language)) value `\(value)` must be between \(min) and \(max)"
-        case (.outOfRange(let field, let value, let min, nil), .english):
-            "\(field.name(in: language)) value `\(value)` must be at least \(min)"
         case (.badRequest, .chinese): "请求不合法"
         case (.badRequest, .english): "Bad request"
         case (.malformedBody, .chinese): "请求体不是合法的 JSON 或表单"
