@@ -26,6 +26,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "New sockets per client address per minute; 0 for no limit (PARLEY_SOCKET_RATE).") var socketRate: String?
     @Option(help: "Registrations per client address per hour; 0 for no limit (PARLEY_REG_RATE).") var regRate: String?
     @Option(help: "1 to take client addresses from X-Real-IP, set by the balancer (PARLEY_TRUST_PROXY).") var trustProxy: String?
+    @Option(help: "host:port this node is reached at, shown in the registry (PARLEY_ADVERTISE_ADDRESS).") var advertiseAddress: String?
 
     func run() async throws {
         let flags = common.flags.merging([
@@ -33,7 +34,7 @@ struct Serve: AsyncParsableCommand {
             "parley.redis.prefix": redisPrefix, "parley.jwt.secret": jwtSecret, "parley.token.ttl": tokenTtl,
             "parley.admin.token": adminToken, "parley.bcrypt.cost": bcryptCost, "parley.heartbeat": heartbeat,
             "parley.presence.ttl": presenceTtl, "parley.cors.origins": corsOrigins, "parley.socket.rate": socketRate,
-            "parley.reg.rate": regRate, "parley.trust.proxy": trustProxy,
+            "parley.reg.rate": regRate, "parley.trust.proxy": trustProxy, "parley.advertise.address": advertiseAddress,
         ]) { $1 }
         let configuration = try ParleyConfiguration.load(flags: flags)
         _ = try configuration.requiredJWTSecret()

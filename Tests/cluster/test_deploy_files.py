@@ -129,8 +129,11 @@ def test_compose_runs_the_migration_then_three_nodes_behind_nginx():
     # nginx's upstream is exactly these nodes, on the port they listen on.
     assert sorted(nginx_upstreams()) == sorted(
         (name, int(service["environment"]["PARLEY_PORT"])) for name, service in nodes.items())
-    # Node ids unique, everything else identical.
-    shared = [{key: value for key, value in service["environment"].items() if key != "PARLEY_NODE_ID"}
+    # Node ids unique, each advertising its own service address; everything else identical.
+    for name, service in nodes.items():
+        assert service["environment"]["PARLEY_ADVERTISE_ADDRESS"] == f"{name}:{service['environment']['PARLEY_PORT']}"
+    per_node = {"PARLEY_NODE_ID", "PARLEY_ADVERTISE_ADDRESS"}
+    shared = [{key: value for key, value in service["environment"].items() if key not in per_node}
               for service in nodes.values()]
     assert all(environment == shared[0] for environment in shared)
 
@@ -243,7 +246,10 @@ def test_the_deployment_probes_drains_and_reads_real_settings():
     assert set(config_map["data"]) <= names and set(secret["stringData"]) <= names
     assert set(secret["stringData"]) == SECRET_SETTINGS
     assert not set(config_map["data"]) & SECRET_SETTINGS, "a secret in the ConfigMap"
-    assert {variable["name"] for variable in container.get("env", [])} <= names
+    # Every variable is a real setting, or a helper that another one expands as $(NAME).
+    env = container.get("env", [])
+    expanded = " ".join(str(variable.get("value", "")) for variable in env)
+    assert {v["name"] for v in env if f"$({v['name']})" not in expanded} <= names
     assert int(config_map["data"]["PARLEY_PORT"]) == PORT and config_map["data"]["PARLEY_HOST"] == "0.0.0.0"
     assert pod["securityContext"]["runAsNonRoot"] is True
 

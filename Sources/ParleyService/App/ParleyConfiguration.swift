@@ -29,6 +29,9 @@ public struct ParleyConfiguration: Sendable {
     public var registrationRatePerHour = 60
     /// Take the client address from `X-Real-IP` (set by the balancer) instead of the connection.
     public var trustProxy = false
+    /// The `host:port` other nodes and operators reach this node at, shown in the registry;
+    /// the listen address when `nil` (which says little when listening on 0.0.0.0).
+    public var advertiseAddress: String?
     public var version = ParleyConfiguration.version
 
     /// The release this binary was built as.
@@ -84,6 +87,7 @@ public struct ParleyConfiguration: Sendable {
         socketRatePerMinute = try reader.integer("socket.rate", environment: "PARLEY_SOCKET_RATE", in: 0...1_000_000) ?? socketRatePerMinute
         registrationRatePerHour =
             try reader.integer("reg.rate", environment: "PARLEY_REG_RATE", in: 0...1_000_000) ?? registrationRatePerHour
+        advertiseAddress = reader.string(forKey: "advertise.address").flatMap { $0.isEmpty ? nil : $0 }
         if let trust = reader.string(forKey: "trust.proxy") {
             trustProxy = ["1", "true", "yes"].contains(trust.lowercased())
         }

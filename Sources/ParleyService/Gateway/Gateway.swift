@@ -74,7 +74,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     /// The address the node's HTTP server listens on, for the node's card.
     public func serverStarted(address: String) {
-        self.address.withLock { $0 = address }
+        self.address.withLock { $0 = configuration.advertiseAddress ?? address }
         serverListening.yield()
         serverListening.finish()
     }

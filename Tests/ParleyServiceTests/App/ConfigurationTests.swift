@@ -34,6 +34,7 @@ struct ConfigurationTests {
             "PARLEY_ADMIN_TOKEN": "adm", "PARLEY_BCRYPT_COST": "12", "PARLEY_HEARTBEAT": "2", "PARLEY_PRESENCE_TTL": "7",
             "PARLEY_LOG_LEVEL": "debug", "PARLEY_LOG_FORMAT": "json", "PARLEY_CORS_ORIGINS": "https://a.example, https://b.example",
             "PARLEY_SOCKET_RATE": "0", "PARLEY_REG_RATE": "5", "PARLEY_TRUST_PROXY": "1",
+            "PARLEY_ADVERTISE_ADDRESS": "10.0.0.7:8080",
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
@@ -53,6 +54,7 @@ struct ConfigurationTests {
         #expect(configuration.socketRatePerMinute == 0)
         #expect(configuration.registrationRatePerHour == 5)
         #expect(configuration.trustProxy)
+        #expect(configuration.advertiseAddress == "10.0.0.7:8080")
     }
 
     @Test(arguments: [
