@@ -48,5 +48,5 @@ def test_metrics_follow_requests_sockets_and_kicks(cluster):
     assert value(text_a, "parley_kicks_received_total", reason="kicked") >= 1
     assert value(text_b, "parley_kicks_sent_total", reason="kicked") >= 1
     for series in ("parley_sockets", "parley_accounts_online", "parley_heartbeat_lag_seconds",
-                   "parley_heartbeat_duration_seconds", "parley_postgres_queries_in_flight"):
+                   "parley_heartbeat_duration_seconds", "parley_postgres_pool_in_use", "parley_postgres_pool_waiting"):
         assert re.search(rf"^{series}", text_a, re.M), series

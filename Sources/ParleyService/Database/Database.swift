@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The PostgreSQL client every store shares, with the two ways stores talk to it.
 ///
@@ -14,9 +15,14 @@ public struct Database: Sendable {
     public let client: PostgresClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    /// Connections the pool may open (postgres-nio's default): beyond it, queries wait.
+    let poolSize: Int
+    private let inFlight = PoolUsage()
+
+    public init(client: PostgresClient, logger: Logger, poolSize: Int = PostgresClient.Configuration.Options().maximumConnections) {
         self.client = client
         self.logger = logger
+        self.poolSize = poolSize
     }
 
     public func query(
@@ -47,8 +53,8 @@ public struct Database: Sendable {
     /// Runs `body`, failing with ``DependencyUnavailable`` when PostgreSQL cannot be reached or
     /// does not answer within ``deadline``.
     private func withinDeadline<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        NodeMetrics.postgresInFlight.increment()
-        defer { NodeMetrics.postgresInFlight.decrement() }
+        inFlight.change(by: 1, poolSize: poolSize)
+        defer { inFlight.change(by: -1, poolSize: poolSize) }
         do {
             return try await withThrowingTaskGroup(of: Result.self) { group in
                 group.addTask(operation: body)
@@ -84,5 +90,18 @@ public struct Database: Sendable {
     public static func isUniqueViolation(_ error: any Error, constraint: String? = nil) -> Bool {
         guard let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" else { return false }
         return constraint == nil || error.serverInfo?[.constraintName] == constraint
+    }
+}
+
+/// How many of the pool's connections the node's queries hold, and how many queries wait for one:
+/// every query and every transaction holds exactly one connection while it runs, so both follow
+/// from the number in flight and the pool size (postgres-nio exposes no pool statistics itself).
+private final class PoolUsage: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func change(by delta: Int, poolSize: Int) {
+        let now = count.add(delta, ordering: .relaxed).newValue
+        NodeMetrics.postgresConnectionsInUse.record(min(now, poolSize))
+        NodeMetrics.postgresQueriesWaiting.record(max(0, now - poolSize))
     }
 }

@@ -45,8 +45,9 @@ public struct NodeMetrics: Sendable {
         Timer(label: "parley_http_request_duration_seconds", dimensions: dimensions).recordNanoseconds(duration.nanoseconds)
     }
 
-    /// Queries waiting for or holding a PostgreSQL connection.
-    static let postgresInFlight = Meter(label: "parley_postgres_queries_in_flight")
+    /// PostgreSQL connections held by the node's queries, and queries waiting for one.
+    static let postgresConnectionsInUse = Gauge(label: "parley_postgres_pool_in_use")
+    static let postgresQueriesWaiting = Gauge(label: "parley_postgres_pool_waiting")
 }
 
 extension Duration {
