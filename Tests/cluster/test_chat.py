@@ -78,6 +78,8 @@ def test_a_node_killed_between_store_and_push_loses_nothing(cluster, spawn):
     sender, recipient = Person(a), Person(a)
     befriend(a, sender, recipient)
     socket, _ = connect(doomed, recipient)
+    # The greeting is acknowledged (its row deleted) just after it is written: wait for that.
+    wait_until(lambda: get_messages(a, recipient) == 0, message="greeting acknowledged")
     doomed.process.send_signal(signal.SIGSTOP)  # it holds the socket but can no longer write
     message = send(a, sender, recipient, "are you there?")
     doomed.kill()

@@ -160,23 +160,27 @@ def test_a_friend_request_reaches_the_targets_socket_on_another_node(cluster):
 
 def test_a_draining_node_refuses_new_upgrades_with_503(cluster, spawn):
     import signal
-    import urllib.request
+    import socket as net
+
     from test_hostile_sockets import raw_upgrade
 
     draining = spawn("node-refusing")
     account = draining.sign_up()
-    # A client that never answers the close frame keeps the drain waiting for its handshake.
+    # A client that never answers the close frame keeps the drain waiting for its handshake (5 s).
     silent = raw_upgrade(draining, draining.login(account))
     draining.process.send_signal(signal.SIGTERM)
-    wait_until(lambda: draining.get("/ready")[0] == 503, message="draining")
-    request = urllib.request.Request(draining.base + "/ws", headers={
-        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "Sec-WebSocket-Version": "13"})
-    try:
-        urllib.request.urlopen(request, timeout=5)
-        raise AssertionError("the upgrade was accepted")
-    except urllib.error.HTTPError as error:
-        assert error.code == 503
-        assert json.load(error)["code"] == "unavailable"
+
+    def upgrade_status():
+        with net.create_connection(("127.0.0.1", draining.port), timeout=5) as connection:
+            connection.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                               b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            answer = connection.recv(4096).decode(errors="replace")
+        status = int(answer.split(" ", 2)[1])
+        return (status, json.loads(answer.split("\r\n\r\n", 1)[1])) if status == 503 else None
+
+    # Until the drain has begun the upgrade may still be accepted; then it is declined with 503.
+    status, body = wait_until(upgrade_status, timeout=4, interval=0.01, message="503 while draining")
+    assert (status, body["code"]) == (503, "unavailable")
+    assert draining.get("/ready")[0] == 503
     silent.close()
     assert draining.process.wait(20) == 0
