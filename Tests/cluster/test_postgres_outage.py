@@ -1,5 +1,6 @@
 """PostgreSQL down: routes answer 503 `unavailable` without hanging, and recover without a restart."""
 import subprocess
+import threading
 
 from conftest import ROOT, wait_until
 from sockets import Socket
@@ -24,8 +25,32 @@ def test_an_outage_answers_503_and_the_node_recovers_by_itself(cluster):
         assert a.get("/health")[0] == 200
         socket = Socket(a.ws, token)
         assert socket.close_code() == 1013
+        # Many requests at once, more than the pool has connections: all answered, none leaks one.
+        answers = []
+
+        def search():
+            answers.append(a.post("/search/user", {"keyword": account.username}, token=token)[0])
+
+        threads = [threading.Thread(target=search) for _ in range(40)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers == [503] * 40
     finally:
         services("start-postgres")
     wait_until(lambda: a.get("/ready")[0] == 200, timeout=30, message="ready again")
     status, answer = a.post("/search/user", {"keyword": account.username}, token=token)
     assert status == 200 and answer["data"]["id"] == account.id
+    # The pool is whole again: more concurrent requests than it has connections all succeed.
+    answers = []
+
+    def search_again():
+        answers.append(a.post("/search/user", {"keyword": account.username}, token=token)[0])
+
+    threads = [threading.Thread(target=search_again) for _ in range(60)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * 60

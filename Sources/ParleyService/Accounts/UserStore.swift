@@ -59,7 +59,7 @@ public struct UserStore: Sendable {
         ).collect()
     }
 
-    static func decodeUsers(_ rows: PostgresRowSequence) async throws -> [User] {
+    static func decodeUsers(_ rows: QueryRows) async throws -> [User] {
         var users: [User] = []
         for try await row in rows {
             users.append(try decodeUser(row))

@@ -25,13 +25,18 @@ public struct Database: Sendable {
         self.poolSize = poolSize
     }
 
+    /// Runs `query` and reads all its rows, within ``deadline``.
+    ///
+    /// The rows are read inside the deadline: a row stream handed back after the caller gave up
+    /// would hold its connection until it was read, which would leak the pool's connections one
+    /// outage at a time.
     public func query(
         _ query: PostgresQuery,
         file: String = #fileID,
         line: Int = #line
-    ) async throws -> PostgresRowSequence {
+    ) async throws -> QueryRows {
         try await withinDeadline { [client, logger] in
-            try await client.query(query, logger: logger, file: file, line: line)
+            QueryRows(rows: try await client.query(query, logger: logger, file: file, line: line).collect())
         }
     }
 
@@ -104,4 +109,28 @@ private final class PoolUsage: Sendable {
         NodeMetrics.postgresConnectionsInUse.record(min(now, poolSize))
         NodeMetrics.postgresQueriesWaiting.record(max(0, now - poolSize))
     }
+}
+
+/// The rows of a query, read in full: iterate them, or decode them as tuples.
+public struct QueryRows: AsyncSequence, Sendable {
+    public typealias Element = PostgresRow
+    let rows: [PostgresRow]
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var rows: IndexingIterator<[PostgresRow]>
+        public mutating func next() async -> PostgresRow? { rows.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(rows: rows.makeIterator())
+    }
+
+    /// Every row decoded as the given column types, in order.
+    public func decode<each Column: PostgresDecodable>(
+        _ types: (repeat each Column).Type
+    ) -> AsyncThrowingMapSequence<QueryRows, (repeat each Column)> {
+        map { row in try row.decode((repeat each Column).self) }
+    }
+
+    public func collect() -> [PostgresRow] { rows }
 }
