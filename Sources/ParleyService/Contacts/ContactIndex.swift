@@ -36,6 +36,8 @@ public enum ContactIndex {
     /// The group title of `name`: `A`–`Z` or `#`.
     public static func initial(of name: String) -> String {
         guard let first = name.first else { return otherTitle }
+        // ASCII needs no transform (they leave it as it is), and ICU's cost most of /friend/list.
+        if first.isASCII { return first.isLetter ? first.uppercased() : otherTitle }
         var text = String(first)
         if first.unicodeScalars.first?.properties.isIdeographic == true {
             text = text.applyingTransform(.toLatin, reverse: false) ?? text
@@ -50,6 +52,7 @@ public enum ContactIndex {
 
     /// The order of `name` within its group.
     static func sortKey(of name: String) -> String {
+        if name.utf8.allSatisfy({ $0 < 0x80 }) { return name.lowercased() }
         let latin = name.applyingTransform(.toLatin, reverse: false) ?? name
         let plain = latin.applyingTransform(.stripDiacritics, reverse: false) ?? latin
         return plain.lowercased()
