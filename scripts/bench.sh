@@ -4,7 +4,7 @@
 #
 #   scripts/bench.sh              full sizes, RUNS=3 runs of each scenario
 #   SIZE=tiny scripts/bench.sh    tiny sizes, one run (checks the script itself)
-#   ONLY="kick push" scripts/bench.sh   a subset of: kick push http storm idle cluster
+#   ONLY="kick push" scripts/bench.sh   a subset of: kick push message http storm idle cluster
 #   BUILD=0 scripts/bench.sh      use the release binaries already built
 #
 # Provisions like `make run`: the local PostgreSQL and Redis (scripts/local-services.sh), a dedicated
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 size="${SIZE:-full}"
 runs="${RUNS:-3}"
-only="${ONLY:-kick push http storm idle cluster}"
+only="${ONLY:-kick push message http storm idle cluster}"
 base_port="${BENCH_PORT:-18200}"
 if [ "$size" = tiny ]; then
     runs="${RUNS:-1}"
@@ -109,6 +109,7 @@ tag="$(date +%s)"
 for i in $(seq 1 "$runs"); do
     wants kick && run kick kick --node "$a" --node "$b" --rounds "$kick_rounds" --redis "$redis_url" --prefix "k${tag}r${i}_"
     wants push && run push push --node "$a" --node "$b" --count "$push_count" --prefix "p${tag}r${i}_"
+    wants message && run message message --node "$a" --node "$b" --count "$push_count" --concurrency 16 --prefix "m${tag}r${i}_"
     wants http && run http http --node "$a" --friends 50 --duration "$http_duration" --concurrency 16 \
         --database-url "$database_url" --script-dir "$out" --prefix "h${tag}r${i}_"
     wants storm && run storm storm --node "$a" --connects "$storm_connects" --concurrency 64 --prefix "storm_"

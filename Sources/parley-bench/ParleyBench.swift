@@ -10,7 +10,7 @@ struct ParleyBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley-bench",
         abstract: "Drives running Parley nodes over real sockets and measures them against their limits.",
-        subcommands: [Kick.self, Idle.self, Storm.self, HTTPScenario.self, Push.self, EchoServerCommand.self]
+        subcommands: [Kick.self, Idle.self, Storm.self, HTTPScenario.self, Push.self, MessageScenario.self, EchoServerCommand.self]
     )
 }
 

@@ -82,3 +82,13 @@ def test_idle(cluster):
         assert {"rss_before", "rss_after", "bytes_per_socket", "cpu_percent"} <= record[side].keys()
     assert record["parley"]["accepted"] == 50
     assert "ratio_to_echo" in record and "ratio_to_ws" in record
+
+
+def test_message(cluster):
+    a, b = cluster
+    record = bench("message", "--node", a.base, "--node", b.base, "--count", "20", "--concurrency", "4")
+    assert record["scenario"] == "message" and record["count"] == 20
+    assert record["latency_failures"] == 0 and record["throughput_sent_failures"] == 0
+    assert record["throughput_received"] == 20
+    latency_keys(record["latency"])
+    assert record["messages_per_second"] > 0
