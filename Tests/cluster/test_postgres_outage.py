@@ -10,6 +10,21 @@ def services(command):
     subprocess.run([str(ROOT / "scripts" / "local-services.sh"), command], check=True, capture_output=True)
 
 
+def concurrent_statuses(node, account, token, count):
+    """The statuses of `count` searches sent at once."""
+    statuses = []
+
+    def search():
+        statuses.append(node.post("/search/user", {"keyword": account.username}, token=token)[0])
+
+    threads = [threading.Thread(target=search) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
 def test_an_outage_answers_503_and_the_node_recovers_by_itself(cluster):
     a, _ = cluster
     account = a.sign_up()
@@ -26,31 +41,11 @@ def test_an_outage_answers_503_and_the_node_recovers_by_itself(cluster):
         socket = Socket(a.ws, token)
         assert socket.close_code() == 1013
         # Many requests at once, more than the pool has connections: all answered, none leaks one.
-        answers = []
-
-        def search():
-            answers.append(a.post("/search/user", {"keyword": account.username}, token=token)[0])
-
-        threads = [threading.Thread(target=search) for _ in range(40)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert answers == [503] * 40
+        assert concurrent_statuses(a, account, token, 40) == [503] * 40
     finally:
         services("start-postgres")
     wait_until(lambda: a.get("/ready")[0] == 200, timeout=30, message="ready again")
     status, answer = a.post("/search/user", {"keyword": account.username}, token=token)
     assert status == 200 and answer["data"]["id"] == account.id
     # The pool is whole again: more concurrent requests than it has connections all succeed.
-    answers = []
-
-    def search_again():
-        answers.append(a.post("/search/user", {"keyword": account.username}, token=token)[0])
-
-    threads = [threading.Thread(target=search_again) for _ in range(60)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert answers == [200] * 60
+    assert concurrent_statuses(a, account, token, 60) == [200] * 60
