@@ -23,6 +23,9 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         var pendingSubscriptions: [Int: Bool] = [:]
         /// Accounts whose messages should go to their socket as soon as it is live.
         var deliveryOnLive: Set<Int> = []
+        /// The identity each socket authenticated as, kept until its session is checked again after
+        /// the claim, or until the socket closes.
+        var identities: [UInt64: TokenIdentity] = [:]
     }
 
     let presence: ClusterPresence
@@ -106,6 +109,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         let actions = state.withLock { state in
             state.sockets[socket.id] = nil
             state.liveSince[socket.id] = nil
+            state.identities[socket.id] = nil
             let actions = state.machine.socketClosed(socket.id)
             state.deliveryOnLive = state.deliveryOnLive.filter { state.machine.hasSockets(userID: $0) }
             return actions
@@ -152,14 +156,15 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         }
     }
 
-    /// The identity each socket authenticated as, kept only until its claim.
-    private let identities = Mutex([UInt64: TokenIdentity]())
-
     private func authenticate(_ connection: UInt64, token: String?) async {
         do {
             let identity = try await authenticator.authenticate(token)
-            identities.withLock { $0[connection] = identity }
-            update { $0.authenticated(connection, userID: identity.userID) }
+            perform(state.withLock { state in
+                // A socket that closed while its token was checked leaves nothing behind.
+                guard state.sockets[connection] != nil else { return [] }
+                state.identities[connection] = identity
+                return state.machine.authenticated(connection, userID: identity.userID)
+            })
         } catch let refusal as Authenticator.Refusal {
             metrics.connectRefused(refusal.closeReason.rawValue)
             update { $0.authenticationFailed(connection, reason: refusal.closeReason) }
@@ -190,7 +195,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     /// Closes the socket if its session was revoked between its authentication and its claim.
     private func verifySession(_ connection: UInt64, userID: Int) async {
-        guard let identity = identities.withLock({ $0.removeValue(forKey: connection) }) else { return }
+        guard let identity = state.withLock({ $0.identities.removeValue(forKey: connection) }) else { return }
         do {
             try await authenticator.check(identity)
             // The socket is the account's now: if its client asked for its messages meanwhile, send them.
