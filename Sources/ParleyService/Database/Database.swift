@@ -61,21 +61,11 @@ public struct Database: Sendable {
         inFlight.change(by: 1, poolSize: poolSize)
         defer { inFlight.change(by: -1, poolSize: poolSize) }
         do {
-            return try await withThrowingTaskGroup(of: Result.self) { group in
-                group.addTask(operation: body)
-                group.addTask {
-                    try await Task.sleep(for: Self.deadline)
-                    throw DeadlineExceeded()
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
-            }
+            return try await withDeadline(Self.deadline, body)
         } catch {
             throw Self.unavailable(error)
         }
     }
-
-    private struct DeadlineExceeded: Error {}
 
     /// Connection failures and timeouts as an outage; anything else (a constraint, a bug) as it is.
     static func unavailable(_ error: any Error) -> any Error {

@@ -35,15 +35,6 @@ public final class Readiness: Sendable {
     }
 
     private func answersInTime(_ probe: @escaping @Sendable () async throws -> Void) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await probe()) != nil }
-            group.addTask {
-                try? await Task.sleep(for: Self.probeTimeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        (try? await withDeadline(Self.probeTimeout, probe)) != nil
     }
 }
