@@ -29,7 +29,7 @@ struct UserEvent: Codable, Sendable, Equatable {
         case .updateApplyList: UserEvent(type: .push, frame: "updateApplyList")
         case .chatMessage(let json): UserEvent(type: .push, frame: "ok", data: json)
         case .recall(let json): UserEvent(type: .push, frame: "recall", data: json)
-        case .fail(let reason): UserEvent(type: .supersede, reason: reason.rawValue)
+        case .fail: preconditionFailure("a fail frame is never pushed: sockets close through supersede events")
         }
     }
 
