@@ -6,6 +6,8 @@
 #   SIZE=tiny scripts/bench.sh    tiny sizes, one run (checks the script itself)
 #   ONLY="kick push" scripts/bench.sh   a subset of: kick push message http storm idle cluster
 #   BUILD=0 scripts/bench.sh      use the release binaries already built
+#   PROFILE="http storm" scripts/bench.sh   also sample node 1 with `perf record -g` during those
+#                                 scenarios: <scenario>.perf.data and a report <scenario>.perf.txt
 #
 # Provisions like `make run`: the local PostgreSQL and Redis (scripts/local-services.sh), a dedicated
 # database `parley_bench` (migrated), Redis db 2 with the prefix `bench:`. Starts release nodes
@@ -24,6 +26,8 @@ if [ "$size" = tiny ]; then
 else
     kick_rounds=1000; push_count=1000; http_duration=10s; storm_connects=10000; idle_sizes="10000 19000"; cluster_per_node=17000; cpu_window=10
 fi
+
+if [ -n "${PROFILE:-}" ] && ! command -v perf >/dev/null; then apt-get install -y -q linux-perf >/dev/null; fi
 
 services=scripts/local-services.sh
 $services start >/dev/null
@@ -93,9 +97,20 @@ run() {
     local name="$1"
     shift
     echo "bench: $name: parley-bench $*" >&2
+    local perf_pid=""
+    if [[ " ${PROFILE:-} " == *" $name "* ]]; then
+        perf record -F 999 -g -p "$(node_pid 1)" -o "$out/$name.perf.data" >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
     "$bin/parley-bench" "$@" 2>>"$out/bench.log" | tee -a "$out/$name.out" | {
         read -r json && echo "$json" >>"$results" && read -r summary && echo "  $summary"
     } || echo "  $name failed: $(tail -1 "$out/bench.log")"
+    if [ -n "$perf_pid" ]; then
+        kill -INT "$perf_pid" && wait "$perf_pid" || true
+        perf report -i "$out/$name.perf.data" --no-children --percent-limit 0.5 --stdio 2>/dev/null |
+            swift demangle --simplified >"$out/$name.perf.txt" || true
+        echo "  $name profile: $out/$name.perf.txt" >&2
+    fi
 }
 
 wants() { [[ " $only " == *" $1 "* ]]; }
