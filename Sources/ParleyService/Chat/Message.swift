@@ -48,6 +48,6 @@ public struct RecallNotice: Encodable, Sendable, Equatable {
 extension Encodable {
     /// This value as compact JSON text, for a socket frame.
     func jsonText() throws -> String {
-        String(decoding: try JSONBody.encoder().encode(self), as: UTF8.self)
+        String(decoding: try JSONWriter.encode(self), as: UTF8.self)
     }
 }

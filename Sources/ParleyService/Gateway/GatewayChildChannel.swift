@@ -124,7 +124,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 
     private func answerDeclinedUpgrade(_ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>) async throws {
         let code: ErrorCode = delegate.isAcceptingSockets ? .badRequest : .unavailable
-        let body = try JSONBody.encoder().encode(FailureBody(data: code.text(in: .chinese), code: code.code))
+        let body = try JSONWriter.encode(FailureBody(data: code.text(in: .chinese), code: code.code))
         try await http.executeThenClose { _, outbound in
             let head = HTTPResponse(
                 status: code.status,

@@ -26,24 +26,13 @@ private struct SuccessBody<Payload: Encodable>: Encodable {
     let data: Payload
 }
 
-/// The JSON encoding every answer shares: ISO 8601 UTC timestamps with milliseconds.
+/// The JSON answers every route shares (``JSONWriter``).
 enum JSONBody {
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.string(from: date))
-        }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-
     static func response(status: HTTPResponse.Status, body: some Encodable) throws -> Response {
-        let data = try encoder().encode(body)
-        return Response(
+        Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
+            body: .init(byteBuffer: ByteBuffer(bytes: try JSONWriter.encode(body)))
         )
     }
 }

@@ -66,6 +66,14 @@ extension JSONValue: Decodable {
 
 extension JSONValue: Encodable {
     public func encode(to encoder: any Encoder) throws {
+        if case .object(let members) = self {
+            // Sorted, so the same value is always the same text (a dictionary has no order of its own).
+            var object = encoder.container(keyedBy: MemberName.self)
+            for (name, value) in members.sorted(by: { $0.key < $1.key }) {
+                try object.encode(value, forKey: MemberName(stringValue: name))
+            }
+            return
+        }
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -74,7 +82,21 @@ extension JSONValue: Encodable {
         case .number(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let values): try container.encode(values)
-        case .object(let members): try container.encode(members)
+        case .object: preconditionFailure("encoded above")
         }
+    }
+}
+
+/// An object member's name as a coding key.
+private struct MemberName: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+
+    init(stringValue: String) {
+        self.stringValue = stringValue
+    }
+
+    init?(intValue: Int) {
+        nil
     }
 }

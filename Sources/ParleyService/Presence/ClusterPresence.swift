@@ -74,7 +74,7 @@ public struct ClusterPresence: Sendable {
 
     /// Sends `frame` to the account's live socket, on whatever node holds it.
     public func push(_ frame: ServerFrame, to userID: Int) async throws {
-        let event = try JSONEncoder().encode(UserEvent.push(frame))
+        let event = try JSONWriter.encode(UserEvent.push(frame))
         // A push is advisory (the client also refreshes by itself): never hold a request long for it.
         try await redis.send(["PUBLISH", keys.userChannel(userID), String(decoding: event, as: UTF8.self)], timeout: .seconds(1))
     }
@@ -96,7 +96,7 @@ public struct ClusterPresence: Sendable {
         )
     }
 
-    private static let deliverEvent = String(decoding: try! JSONEncoder().encode(UserEvent(type: .deliver)), as: UTF8.self)
+    private static let deliverEvent = String(decoding: try! JSONWriter.encode(UserEvent(type: .deliver)), as: UTF8.self)
 
     // MARK: The node
 

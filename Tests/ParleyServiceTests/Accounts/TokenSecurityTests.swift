@@ -86,7 +86,7 @@ struct TokenSecurityTests {
             let login = try await client.post("/login", ["username": account.username, "password": password])
             let search = try await client.post("/search/user", ["keyword": account.username], token: login.data["token"].string)
             for answer in [login, search] {
-                let text = String(decoding: try JSONBody.encoder().encode(answer.body), as: UTF8.self)
+                let text = String(decoding: try JSONWriter.encode(answer.body), as: UTF8.self)
                 #expect(!text.contains(password))
                 #expect(!text.contains("$2b$"))
                 #expect(!text.contains("password"))
