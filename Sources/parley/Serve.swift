@@ -14,6 +14,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Listen address (PARLEY_HOST).") var host: String?
     @Option(help: "Listen port (PARLEY_PORT).") var port: String?
     @Option(help: "This node's id in presence and the dashboard (PARLEY_NODE_ID).") var nodeId: String?
+    @Option(help: "PostgreSQL connections kept open by this node (PARLEY_DATABASE_POOL).") var databasePool: String?
     @Option(help: "Redis URL (PARLEY_REDIS_URL).") var redisUrl: String?
     @Option(help: "Prefix of every Redis key and channel (PARLEY_REDIS_PREFIX).") var redisPrefix: String?
     @Option(help: "Token signing secret, at least 32 bytes (PARLEY_JWT_SECRET).") var jwtSecret: String?
@@ -30,7 +31,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let flags = common.flags.merging([
-            "parley.host": host, "parley.port": port, "parley.node.id": nodeId, "parley.redis.url": redisUrl,
+            "parley.host": host, "parley.port": port, "parley.node.id": nodeId, "parley.database.pool": databasePool,
+            "parley.redis.url": redisUrl,
             "parley.redis.prefix": redisPrefix, "parley.jwt.secret": jwtSecret, "parley.token.ttl": tokenTtl,
             "parley.admin.token": adminToken, "parley.bcrypt.cost": bcryptCost, "parley.heartbeat": heartbeat,
             "parley.presence.ttl": presenceTtl, "parley.cors.origins": corsOrigins, "parley.socket.rate": socketRate,

@@ -25,9 +25,9 @@ public struct Dependencies: Sendable {
     public let logger: Logger
 
     public init(configuration: ParleyConfiguration, logger: Logger) async throws {
-        let client = PostgresClient(configuration: try .init(url: configuration.databaseURL), backgroundLogger: logger)
+        let client = try Database.makeClient(url: configuration.databaseURL, poolSize: configuration.databasePoolSize, logger: logger)
         self.logger = logger
-        database = Database(client: client, logger: logger)
+        database = Database(client: client, logger: logger, poolSize: configuration.databasePoolSize)
         let redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
         redis = RedisClient(configuration: redisConfiguration, logger: logger)
         subscriber = RedisSubscriber(configuration: redisConfiguration, publisher: redis, logger: logger)

@@ -9,6 +9,8 @@ public struct ParleyConfiguration: Sendable {
     public var port = 8080
     public var nodeID: String
     public var databaseURL = "postgres://parley@127.0.0.1:5432/parley"
+    /// PostgreSQL connections this node keeps open, all the time (see ``Dependencies``).
+    public var databasePoolSize = 20
     public var redisURL = "redis://127.0.0.1:6379/0"
     public var redisPrefix = "parley:"
     public var jwtSecret: String?
@@ -50,6 +52,7 @@ public struct ParleyConfiguration: Sendable {
         port = try reader.integer("port", environment: "PARLEY_PORT", in: 0...65_535) ?? port
         nodeID = reader.string(forKey: "node.id").flatMap { $0.isEmpty ? nil : $0 } ?? nodeID
         databaseURL = reader.string(forKey: "database.url") ?? databaseURL
+        databasePoolSize = try reader.integer("database.pool", environment: "PARLEY_DATABASE_POOL", in: 1...1_000) ?? databasePoolSize
         redisURL = reader.string(forKey: "redis.url") ?? redisURL
         redisPrefix = reader.string(forKey: "redis.prefix") ?? redisPrefix
         jwtSecret = reader.string(forKey: "jwt.secret", isSecret: true)

@@ -15,7 +15,7 @@ public struct Database: Sendable {
     public let client: PostgresClient
     let logger: Logger
 
-    /// Connections the pool may open (postgres-nio's default): beyond it, queries wait.
+    /// Connections in the pool: beyond it, queries wait.
     let poolSize: Int
     private let inFlight = PoolUsage()
 
@@ -23,6 +23,22 @@ public struct Database: Sendable {
         self.client = client
         self.logger = logger
         self.poolSize = poolSize
+    }
+
+    /// A client for `url` whose pool holds `poolSize` connections at all times, without keep-alive
+    /// queries.
+    ///
+    /// postgres-nio starts an idle-timeout timer and a keep-alive timer — each a task group of two
+    /// tasks around a dispatch timer — every time a connection goes back to a pool that may shrink:
+    /// on `GET /friend/list` that cost more than the query. A fixed pool (what HikariCP advises too)
+    /// needs neither: a connection the server closes is replaced, and a query stuck on a connection
+    /// that went silent runs into ``deadline``.
+    public static func makeClient(url: String, poolSize: Int, logger: Logger) throws -> PostgresClient {
+        var configuration = try PostgresClient.Configuration(url: url)
+        configuration.options.minimumConnections = poolSize
+        configuration.options.maximumConnections = poolSize
+        configuration.options.keepAliveBehavior = nil
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
     /// Runs `query` and reads all its rows, within ``deadline``.

@@ -18,6 +18,7 @@ enum TestEnvironment {
         configuration.redisURL = redisURL
         configuration.jwtSecret = jwtSecret
         configuration.bcryptCost = 4  // the minimum: tests register many users
+        configuration.databasePoolSize = 4  // suites run in parallel, each with its own node
         configuration.nodeID = "test-node"
         return configuration
     }
