@@ -5,6 +5,7 @@ import NIOCore
 public struct AccountsController: Sendable {
     let users: UserStore
     let sessions: SessionStore
+    let authenticator: Authenticator
     let tokens: TokenAuthority
     let passwords: PasswordHasher
     let presence: ClusterPresence
@@ -15,6 +16,7 @@ public struct AccountsController: Sendable {
     public init(
         users: UserStore,
         sessions: SessionStore,
+        authenticator: Authenticator,
         tokens: TokenAuthority,
         passwords: PasswordHasher,
         presence: ClusterPresence,
@@ -24,6 +26,7 @@ public struct AccountsController: Sendable {
     ) {
         self.users = users
         self.sessions = sessions
+        self.authenticator = authenticator
         self.tokens = tokens
         self.passwords = passwords
         self.presence = presence
@@ -75,6 +78,7 @@ public struct AccountsController: Sendable {
         }
         await throttle.recordSuccess(username)
         let (session, superseded) = try await sessions.start(userID: user.id, lifetime: tokens.lifetime)
+        authenticator.sessionsRevoked(userID: user.id)
         await closeSockets(of: user.id, reason: .kicked, context: context)
         context.logger.info(
             "Signed in",
@@ -86,6 +90,7 @@ public struct AccountsController: Sendable {
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
         let identity = try context.requireIdentity()
         try await sessions.revoke(sessionID: identity.sessionID, reason: .loggedOut)
+        authenticator.sessionsRevoked(userID: identity.userID)
         await closeSockets(of: identity.userID, reason: .loggedOut, context: context)
         context.logger.info("Signed out", metadata: ["user.id": "\(identity.userID)"])
         return Envelope(.loggedOut, for: request)

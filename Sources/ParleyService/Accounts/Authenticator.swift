@@ -1,5 +1,6 @@
 /// Checks a token the same way for HTTP and for sockets: the signature and claims, then the
-/// session and the user in PostgreSQL (API.md §2).
+/// session and the user in PostgreSQL (API.md §2), or in the ``SessionCache`` when PostgreSQL
+/// called the session active a moment ago.
 public struct Authenticator: Sendable {
     /// Why a token does not let its bearer in.
     public enum Refusal: Error, Sendable, Equatable {
@@ -12,10 +13,12 @@ public struct Authenticator: Sendable {
 
     let tokens: TokenAuthority
     let sessions: SessionStore
+    public let cache: SessionCache
 
-    public init(tokens: TokenAuthority, sessions: SessionStore) {
+    public init(tokens: TokenAuthority, sessions: SessionStore, cache: SessionCache = SessionCache()) {
         self.tokens = tokens
         self.sessions = sessions
+        self.cache = cache
     }
 
     /// The identity behind `token`; throws a ``Refusal``, or the database's error when it cannot
@@ -30,11 +33,14 @@ public struct Authenticator: Sendable {
         } catch .invalid {
             throw Refusal.invalid
         }
+        if cache.isActive(userID: identity.userID, sessionID: identity.sessionID) { return identity }
+        let ticket = cache.ticket()
         try await check(identity)
+        if let ticket { cache.store(userID: identity.userID, sessionID: identity.sessionID, ticket: ticket) }
         return identity
     }
 
-    /// Whether the session is still current and the user still enabled.
+    /// Whether the session is still current and the user still enabled, asking PostgreSQL.
     public func check(_ identity: TokenIdentity) async throws {
         switch try await sessions.state(sessionID: identity.sessionID, userID: identity.userID) {
         case .active: return
@@ -42,5 +48,11 @@ public struct Authenticator: Sendable {
         case .userMissing: throw Refusal.userMissing
         case .userDisabled: throw Refusal.userDisabled
         }
+    }
+
+    /// The account's sessions were revoked (in PostgreSQL, already): this node stops trusting what
+    /// it cached at once; the supersede script tells the other nodes.
+    public func sessionsRevoked(userID: Int) {
+        cache.forget(userID: userID)
     }
 }

@@ -120,6 +120,7 @@ func buildRouter(
     AccountsController(
         users: dependencies.users,
         sessions: dependencies.sessions,
+        authenticator: dependencies.authenticator,
         tokens: dependencies.tokens,
         passwords: dependencies.passwords,
         presence: dependencies.presence,
@@ -139,7 +140,10 @@ func buildRouter(
     ChatController(messages: dependencies.messages, presence: dependencies.presence)
         .addRoutes(to: router, authentication: authentication)
     if let adminToken = configuration.adminToken {
-        AdminController(presence: dependencies.presence, users: dependencies.users, sessions: dependencies.sessions)
+        AdminController(
+            presence: dependencies.presence, users: dependencies.users, sessions: dependencies.sessions,
+            authenticator: dependencies.authenticator
+        )
             .addRoutes(to: router, adminToken: adminToken)
     }
     return router

@@ -256,7 +256,17 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     private func runAccountEvents() async {
         let decoder = JSONDecoder()
+        var dropped = subscriber.droppedMessageCount
         for await message in subscriber.messages {
+            if subscriber.droppedMessageCount != dropped {
+                // Some invalidations may be among the lost messages.
+                dropped = subscriber.droppedMessageCount
+                authenticator.cache.forgetAll()
+            }
+            if message.channel == presence.keys.sessionsChannel {
+                if let userID = Int(String(buffer: message.payload)) { authenticator.cache.forget(userID: userID) }
+                continue
+            }
             guard let userID = presence.keys.userID(ofChannel: message.channel),
                 let event = try? decoder.decode(UserEvent.self, from: Data(buffer: message.payload))
             else { continue }
@@ -296,14 +306,35 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         for socket in sockets { courier.deliver(to: userID, via: socket) }
     }
 
-    /// Counts the subscriber's reconnects and failed probes.
+    /// Uses the session cache only while invalidations can reach it, and counts the subscriber's
+    /// reconnects and failed probes.
     private func runSubscriberEvents() async {
+        await trustSessionCacheOnceSubscribed()
         for await event in subscriber.events {
             switch event {
-            case .reconnected: metrics.subscriberReconnects.increment()
-            case .probeFailed: metrics.probeFailures.increment()
-            case .connected, .disconnected: break
+            case .connected:
+                await trustSessionCacheOnceSubscribed()
+            case .reconnected:
+                metrics.subscriberReconnects.increment()
+                await trustSessionCacheOnceSubscribed()
+            case .disconnected:
+                authenticator.cache.distrust()
+            case .probeFailed:
+                metrics.probeFailures.increment()
+                authenticator.cache.distrust()
             }
+        }
+    }
+
+    /// Subscribes to the invalidation channel (again, on a new connection) and, once Redis
+    /// confirmed it, lets the ``SessionCache`` be used.
+    private func trustSessionCacheOnceSubscribed() async {
+        do {
+            try await subscriber.subscribe([presence.keys.sessionsChannel])
+            authenticator.cache.trust()
+        } catch {
+            // Still desired: subscribed on the next connection, which the next event reports.
+            logger.notice("Session cache off until the invalidation channel is subscribed", metadata: ["error": "\(error)"])
         }
     }
 

@@ -7,6 +7,7 @@ struct AdminController: Sendable {
     let presence: ClusterPresence
     let users: UserStore
     let sessions: SessionStore
+    let authenticator: Authenticator
 
     struct Cluster: Encodable, Sendable {
         let nodes: [NodeCard]
@@ -83,6 +84,7 @@ struct AdminController: Sendable {
         let user = try await existingUser(context)
         try await users.setStatus(userID: user.id, enabled: false)
         try await sessions.revokeAll(userID: user.id, reason: .disabled)
+        authenticator.sessionsRevoked(userID: user.id)
         try await redis { try await presence.supersede(userID: user.id, reason: .userDisabled) }
         context.logger.notice("Operator disabled an account", metadata: ["user.id": "\(user.id)"])
         return Envelope(.ok, for: request)

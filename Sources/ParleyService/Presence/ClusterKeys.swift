@@ -3,6 +3,7 @@
 /// | key | type | holds |
 /// |---|---|---|
 /// | `{p}user:{id}` | channel | kick/logout/disable and push events for one account |
+/// | `{p}sessions` | channel | the id of each account whose sessions changed, for every node's ``SessionCache`` |
 /// | `{p}presence:{id}` | string | `generation|node|connection|since_ms` of the account's live socket |
 /// | `{p}gen:{id}` | string | the account's last generation (expires after a day) |
 /// | `{p}nodes` | sorted set | node ids by last heartbeat (ms) |
@@ -18,6 +19,7 @@ public struct ClusterKeys: Sendable {
     }
 
     public func userChannel(_ userID: Int) -> String { "\(prefix)user:\(userID)" }
+    public var sessionsChannel: String { "\(prefix)sessions" }
     func presence(_ userID: Int) -> String { "\(prefix)presence:\(userID)" }
     func generation(_ userID: Int) -> String { "\(prefix)gen:\(userID)" }
     var nodes: String { "\(prefix)nodes" }

@@ -48,13 +48,14 @@ public struct ClusterPresence: Sendable {
         return Claim(generation: generation, tookOver: tookOver == 1, deliveryRequested: requested == 1)
     }
 
-    /// Closes every socket of the account, wherever it is, with `reason`; returns the generation.
+    /// Closes every socket of the account, wherever it is, with `reason`, and has every node forget
+    /// its cached session; returns the generation.
     /// - Parameter timeout: how long to wait for Redis (the client's default when `nil`).
     @discardableResult
     public func supersede(userID: Int, reason: SocketCloseReason, timeout: TimeAmount? = nil) async throws -> Int64 {
         let reply = try await redis.evaluate(
             ClusterScripts.supersede,
-            keys: [keys.presence(userID), keys.generation(userID), keys.userChannel(userID)],
+            keys: [keys.presence(userID), keys.generation(userID), keys.userChannel(userID), keys.sessionsChannel],
             arguments: [keys.prefix, String(userID), reason.rawValue, String(inboxTTL)],
             timeout: timeout
         )

@@ -55,12 +55,14 @@ enum ClusterScripts {
         return {gen, previous and 1 or 0, requested and 1 or 0}
         """)
 
-    /// A login, logout or disable: every socket of the account older than now closes with `reason`.
+    /// A login, logout or disable: every socket of the account older than now closes with `reason`,
+    /// and every node forgets the account's cached session.
     ///
-    /// KEYS: presence, generation, user channel. ARGV: prefix, user id, reason, inbox ttl.
-    /// Returns the generation.
+    /// KEYS: presence, generation, user channel, sessions channel. ARGV: prefix, user id, reason,
+    /// inbox ttl. Returns the generation.
     static let supersede = RedisScript(nextGeneration + "\n" + """
         local gen, nowMs = nextGeneration(KEYS[2])
+        redis.call('PUBLISH', KEYS[4], ARGV[2])
         redis.call('PUBLISH', KEYS[3], event(ARGV[3], gen, nowMs))
         notifyOwner(ARGV[1], redis.call('GET', KEYS[1]), ARGV[2], gen, ARGV[3], ARGV[4])
         return gen

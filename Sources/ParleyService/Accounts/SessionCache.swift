@@ -1,0 +1,109 @@
+import Foundation
+import Synchronization
+
+/// The sessions this node found active in PostgreSQL a moment ago, so that the requests of one
+/// signed-in client cost one session query per ``lifetime`` instead of one each.
+///
+/// Correctness rests on invalidation, not on the short lifetime:
+/// - Every revocation (a login elsewhere, a logout, a disable) runs the supersede script, which
+///   publishes the account id on `{p}sessions`; every node forgets the account on that message,
+///   and the revoking node forgets it before it answers (``forget(userID:)``).
+/// - The cache is used only while the node's subscription to that channel is confirmed: it is
+///   emptied and bypassed while the subscriber is disconnected (``distrust()``), and emptied when
+///   the subscriber dropped messages.
+/// - An answer PostgreSQL gave while an invalidation arrived is not stored (``Ticket``): it may
+///   predate the revocation.
+///
+/// What remains: a revocation whose message Redis never delivered although this node's subscriber
+/// stayed connected (Redis unreachable for the revoking node only) reaches this node when the entry
+/// expires, after at most ``lifetime``. Only active sessions are cached; a refusal always comes
+/// from PostgreSQL.
+public final class SessionCache: Sendable {
+    /// Taken before asking PostgreSQL; a store with a ticket older than the last invalidation is
+    /// ignored.
+    public struct Ticket: Sendable {
+        fileprivate let epoch: UInt64
+    }
+
+    private struct Entry {
+        let sessionID: UUID
+        let expiry: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [Int: Entry] = [:]
+        /// Counts invalidations, so a read that overlapped one is not stored.
+        var epoch: UInt64 = 0
+        var isTrusted = false
+    }
+
+    /// How long an entry is used without asking PostgreSQL again.
+    public let lifetime: Duration
+    /// Entries at most; beyond, nothing new is stored until entries expire.
+    public let capacity: Int
+    private let state = Mutex(State())
+
+    public init(lifetime: Duration = .seconds(5), capacity: Int = 100_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    /// Whether `sessionID` is the account's session PostgreSQL called active within ``lifetime``.
+    public func isActive(userID: Int, sessionID: UUID, now: ContinuousClock.Instant = .now) -> Bool {
+        state.withLock { state in
+            guard state.isTrusted, let entry = state.entries[userID] else { return false }
+            return entry.sessionID == sessionID && entry.expiry > now
+        }
+    }
+
+    /// A ticket for storing what PostgreSQL is about to answer; `nil` while the cache is not used.
+    public func ticket() -> Ticket? {
+        state.withLock { $0.isTrusted ? Ticket(epoch: $0.epoch) : nil }
+    }
+
+    /// Remembers that PostgreSQL called `sessionID` active, unless an invalidation came after `ticket`.
+    public func store(userID: Int, sessionID: UUID, ticket: Ticket, now: ContinuousClock.Instant = .now) {
+        state.withLock { state in
+            guard state.isTrusted, state.epoch == ticket.epoch else { return }
+            if state.entries.count >= capacity, state.entries[userID] == nil {
+                state.entries = state.entries.filter { $0.value.expiry > now }
+                guard state.entries.count < capacity else { return }
+            }
+            state.entries[userID] = Entry(sessionID: sessionID, expiry: now + lifetime)
+        }
+    }
+
+    /// The account's sessions changed (revoked, superseded, disabled): ask PostgreSQL next time.
+    public func forget(userID: Int) {
+        state.withLock { state in
+            state.entries[userID] = nil
+            state.epoch &+= 1
+        }
+    }
+
+    /// Forgets every account: invalidations may have been lost.
+    public func forgetAll() {
+        state.withLock { state in
+            state.entries = [:]
+            state.epoch &+= 1
+        }
+    }
+
+    /// Invalidations can no longer arrive (the subscriber is disconnected): empty and stop using
+    /// the cache until ``trust()``.
+    public func distrust() {
+        state.withLock { state in
+            state.entries = [:]
+            state.epoch &+= 1
+            state.isTrusted = false
+        }
+    }
+
+    /// The subscription to the invalidation channel is confirmed: use the cache.
+    public func trust() {
+        state.withLock { $0.isTrusted = true }
+    }
+
+    /// Entries held now (for tests).
+    var count: Int { state.withLock { $0.entries.count } }
+}
