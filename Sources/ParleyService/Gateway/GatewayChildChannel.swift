@@ -32,6 +32,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     public let responder: HTTPChannelHandler.Responder
     let delegate: any SocketLifecycleDelegate
     let timings: SocketTimings
+    let keepAliveWheels: KeepAliveWheels
     /// Take the client's address from `X-Real-IP`, set by a trusted balancer.
     let trustProxy: Bool
     private static let nextSocketID = Atomic<UInt64>(1)
@@ -50,6 +51,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         self.responder = responder
         self.delegate = delegate
         self.timings = timings
+        self.keepAliveWheels = KeepAliveWheels(pingInterval: timings.pingInterval)
         self.trustProxy = trustProxy
     }
 
@@ -66,7 +68,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     let isGateway = head.method == .GET && head.uri.split(separator: "?").first == "/ws"
                     return channel.eventLoop.makeSucceededFuture(isGateway && delegate.isAcceptingSockets ? HTTPHeaders() : nil)
                 },
-                upgradePipelineHandler: { [delegate, timings, trustProxy] channel, head in
+                upgradePipelineHandler: { [delegate, timings, keepAliveWheels, trustProxy] channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         let handle = SocketHandle(id: Self.nextSocketID.add(1, ordering: .relaxed).oldValue, channel: channel)
                         try channel.pipeline.syncOperations.addHandler(
@@ -75,7 +77,8 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                                 token: Self.token(in: head.uri),
                                 address: (trustProxy ? head.headers.first(name: "X-Real-IP") : nil) ?? channel.remoteAddress?.ipAddress,
                                 delegate: delegate,
-                                timings: timings
+                                timings: timings,
+                                keepAliveWheels: keepAliveWheels
                             )
                         )
                         channel.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffer).whenFailure { _ in }

@@ -7,7 +7,9 @@ import NIOWebSocket
 /// and performs the close handshake.
 ///
 /// It is a plain channel handler, no Swift task per socket: a chat node's capacity is its memory
-/// per idle socket, and a parked task costs several times what this handler does.
+/// per idle socket, and a parked task costs several times what this handler does. For the same
+/// reason its pings come from its event loop's ``KeepAliveWheel``, not from a timer of its own, and
+/// it keeps the token and address only until it has handed them to the gateway.
 final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
@@ -21,36 +23,61 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let handle: SocketHandle
-    private let token: String?
-    private let address: String?
+    /// What the client sent with its upgrade, until ``handlerAdded(context:)`` hands it on.
+    private var opening: (token: String?, address: String?)?
     private let delegate: any SocketLifecycleDelegate
     private let timings: SocketTimings
+    private let keepAliveWheels: KeepAliveWheels
     private var state = State.open
     private var aggregator = FrameAggregator()
     private var lastHeard = NIODeadline.uptimeNanoseconds(0)
-    private var keepAlive: RepeatedTask?
+    /// Set while the handler is in the pipeline, for the wheel's visits.
+    private var context: ChannelHandlerContext?
+    private var keepAliveWheel: KeepAliveWheel?
+    /// Maintained by the wheel.
+    var keepAlivePosition: KeepAliveWheel.Position?
 
-    init(handle: SocketHandle, token: String?, address: String?, delegate: any SocketLifecycleDelegate, timings: SocketTimings) {
+    init(
+        handle: SocketHandle,
+        token: String?,
+        address: String?,
+        delegate: any SocketLifecycleDelegate,
+        timings: SocketTimings,
+        keepAliveWheels: KeepAliveWheels
+    ) {
         self.handle = handle
-        self.token = token
-        self.address = address
+        self.opening = (token, address)
         self.delegate = delegate
         self.timings = timings
+        self.keepAliveWheels = keepAliveWheels
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         lastHeard = context.eventLoop.now
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        keepAlive = context.eventLoop.scheduleRepeatedTask(initialDelay: timings.pingInterval, delay: timings.pingInterval) { _ in
-            let (handler, context) = loopBound.value
-            handler.keepAliveTick(context: context)
-        }
+        let wheel = keepAliveWheels.wheel(for: context.eventLoop)
+        keepAlivePosition = wheel.join(self)
+        keepAliveWheel = wheel
+        let (token, address) = opening ?? (nil, nil)
+        opening = nil
         delegate.socketOpened(handle, token: token, address: address)
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        leaveKeepAliveWheel()
+        self.context = nil
+    }
+
+    private func leaveKeepAliveWheel() {
+        if let keepAliveWheel, let keepAlivePosition {
+            keepAliveWheel.leave(at: keepAlivePosition)
+        }
+        keepAliveWheel = nil
+        keepAlivePosition = nil
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
-        keepAlive?.cancel()
-        keepAlive = nil
+        leaveKeepAliveWheel()
         if case .closing(let timeout) = state { timeout?.cancel() }
         state = .closed
         delegate.socketClosed(handle)
@@ -94,8 +121,9 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func keepAliveTick(context: ChannelHandlerContext) {
-        guard case .open = state else { return }
+    /// The wheel's visit, once per ping interval: a ping, or the close after too long a silence.
+    func keepAliveTick() {
+        guard case .open = state, let context else { return }
         if context.eventLoop.now - lastHeard >= timings.silenceLimit {
             startClosing(context: context, code: .normalClosure)
         } else {

@@ -22,7 +22,10 @@ struct SocketHandlerTests {
     init() throws {
         let handle = SocketHandle(id: 1, channel: channel)
         try channel.pipeline.syncOperations.addHandler(
-            SocketHandler(handle: handle, token: "abc", address: "127.0.0.1", delegate: recorder, timings: SocketTimings())
+            SocketHandler(
+                handle: handle, token: "abc", address: "127.0.0.1", delegate: recorder, timings: SocketTimings(),
+                keepAliveWheels: KeepAliveWheels(pingInterval: SocketTimings().pingInterval)
+            )
         )
         _ = try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
     }
