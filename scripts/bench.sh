@@ -119,7 +119,9 @@ start_node 1
 start_node 2
 a="$(node_url 1)"
 b="$(node_url 2)"
-tag="$(date +%s)"
+# Fresh accounts in every run (usernames stay within 20 characters). Reusing them made every /reg of
+# the setup a unique violation: that is when a node's PostgreSQL pool wedged (BENCHMARKS.md).
+tag="$(date +%s | tail -c 7)"
 
 for i in $(seq 1 "$runs"); do
     wants kick && run kick kick --node "$a" --node "$b" --rounds "$kick_rounds" --redis "$redis_url" --prefix "k${tag}r${i}_"
@@ -127,13 +129,13 @@ for i in $(seq 1 "$runs"); do
     wants message && run message message --node "$a" --node "$b" --count "$push_count" --concurrency 16 --prefix "m${tag}r${i}_"
     wants http && run http http --node "$a" --friends 50 --duration "$http_duration" --concurrency 16 \
         --database-url "$database_url" --script-dir "$out" --prefix "h${tag}r${i}_"
-    wants storm && run storm storm --node "$a" --connects "$storm_connects" --concurrency 64 --prefix "storm_"
+    wants storm && run storm storm --node "$a" --connects "$storm_connects" --concurrency 64 --prefix "s${tag}r${i}_"
     if wants idle; then
         for n in $idle_sizes; do
             # A fresh node: memory freed by earlier scenarios would otherwise hide in its RSS baseline.
             stop_node 1
             start_node 1
-            run "idle-$n" idle --node "$a" --pid "$(node_pid 1)" --sockets "$n" --cpu-window "$cpu_window" --prefix "idle_"
+            run "idle-$n" idle --node "$a" --pid "$(node_pid 1)" --sockets "$n" --cpu-window "$cpu_window" --prefix "i${tag}r${i}k$((n / 1000))_"
         done
     fi
 done
@@ -148,7 +150,7 @@ if wants cluster; then
     client_pids=()
     for n in 1 2 3; do
         "$bin/parley-bench" idle --node "$(node_url "$n")" --pid "$(node_pid "$n")" --sockets "$cluster_per_node" \
-            --cpu-window 1 --settle 1 --hold "$hold" --baselines "" --prefix "c${n}_" >"$out/cluster-$n.out" 2>>"$out/bench.log" &
+            --cpu-window 1 --settle 1 --hold "$hold" --baselines "" --prefix "c${tag}n${n}_" >"$out/cluster-$n.out" 2>>"$out/bench.log" &
         client_pids+=($!)
     done
     best=0

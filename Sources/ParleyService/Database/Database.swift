@@ -46,13 +46,22 @@ public struct Database: Sendable {
     /// The rows are read inside the deadline: a row stream handed back after the caller gave up
     /// would hold its connection until it was read, which would leak the pool's connections one
     /// outage at a time.
+    ///
+    /// The connection is leased with `withConnection`, which returns it on every path, and not
+    /// through `PostgresClient.query`: in postgres-nio 1.33.2 that one never returns a connection
+    /// whose query sent its row description and then failed (an `INSERT … RETURNING` hitting a
+    /// unique constraint) before the caller began reading the rows — under load every pool
+    /// connection leaked that way, one duplicate registration at a time
+    /// (`PSQLRowStream.asyncSequence(onFinish:)` skips `onFinish` for a stream that already failed).
     public func query(
         _ query: PostgresQuery,
         file: String = #fileID,
         line: Int = #line
     ) async throws -> QueryRows {
         try await withinDeadline { [client, logger] in
-            QueryRows(rows: try await client.query(query, logger: logger, file: file, line: line).collect())
+            try await client.withConnection { connection in
+                QueryRows(rows: try await connection.query(query, logger: logger, file: file, line: line).collect())
+            }
         }
     }
 
