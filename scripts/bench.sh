@@ -119,8 +119,8 @@ start_node 1
 start_node 2
 a="$(node_url 1)"
 b="$(node_url 2)"
-# Fresh accounts in every run (usernames stay within 20 characters). Reusing them made every /reg of
-# the setup a unique violation: that is when a node's PostgreSQL pool wedged (BENCHMARKS.md).
+# Fresh accounts in every run (usernames stay within 20 characters), so every run's setup takes the
+# same path: registration, then login.
 tag="$(date +%s | tail -c 7)"
 
 for i in $(seq 1 "$runs"); do
