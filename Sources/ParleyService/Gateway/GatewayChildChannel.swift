@@ -143,7 +143,8 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             if parts.first == "token", parts.count == 2 {
-                let value = String(parts[1]).removingPercentEncoding ?? String(parts[1])
+                // A JWT has nothing to decode; Foundation's percent decoding was 4 % of a connect.
+                let value = parts[1].contains("%") ? String(parts[1]).removingPercentEncoding ?? String(parts[1]) : String(parts[1])
                 return value.isEmpty ? nil : value
             }
         }
