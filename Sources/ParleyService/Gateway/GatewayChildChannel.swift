@@ -30,9 +30,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     public let responder: HTTPChannelHandler.Responder
-    let delegate: any SocketLifecycleDelegate
-    let timings: SocketTimings
-    let keepAliveWheels: KeepAliveWheels
+    let sockets: SocketSettings
     /// Take the client's address from `X-Real-IP`, set by a trusted balancer.
     let trustProxy: Bool
     private static let nextSocketID = Atomic<UInt64>(1)
@@ -49,9 +47,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         trustProxy: Bool
     ) {
         self.responder = responder
-        self.delegate = delegate
-        self.timings = timings
-        self.keepAliveWheels = KeepAliveWheels(pingInterval: timings.pingInterval)
+        self.sockets = SocketSettings(delegate: delegate, timings: timings)
         self.trustProxy = trustProxy
     }
 
@@ -60,7 +56,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             let upgradeAsked = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: FrameAggregator.maximumMessageSize,
-                shouldUpgrade: { [delegate] channel, head in
+                shouldUpgrade: { [delegate = sockets.delegate] channel, head in
                     upgradeAsked.value = true
                     // Every socket is accepted first: a refused one gets its `fail` frame after the
                     // upgrade, as the client expects (API.md §5). Only a draining node declines, and
@@ -68,7 +64,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     let isGateway = head.method == .GET && head.uri.split(separator: "?").first == "/ws"
                     return channel.eventLoop.makeSucceededFuture(isGateway && delegate.isAcceptingSockets ? HTTPHeaders() : nil)
                 },
-                upgradePipelineHandler: { [delegate, timings, keepAliveWheels, trustProxy] channel, head in
+                upgradePipelineHandler: { [sockets, trustProxy] channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         let handle = SocketHandle(id: Self.nextSocketID.add(1, ordering: .relaxed).oldValue, channel: channel)
                         try channel.pipeline.syncOperations.addHandler(
@@ -76,9 +72,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                                 handle: handle,
                                 token: Self.token(in: head.uri),
                                 address: (trustProxy ? head.headers.first(name: "X-Real-IP") : nil) ?? channel.remoteAddress?.ipAddress,
-                                delegate: delegate,
-                                timings: timings,
-                                keepAliveWheels: keepAliveWheels
+                                settings: sockets
                             )
                         )
                         channel.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffer).whenFailure { _ in }
@@ -126,7 +120,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     private func answerDeclinedUpgrade(_ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>) async throws {
-        let code: ErrorCode = delegate.isAcceptingSockets ? .badRequest : .unavailable
+        let code: ErrorCode = sockets.delegate.isAcceptingSockets ? .badRequest : .unavailable
         let body = try JSONWriter.encode(FailureBody(data: code.text(in: .chinese), code: code.code))
         try await http.executeThenClose { _, outbound in
             let head = HTTPResponse(

@@ -5,7 +5,14 @@ import NIOCore
 public struct SocketHandle: Sendable, Hashable {
     /// Unique on this node for the process's lifetime.
     public let id: UInt64
-    let channel: any Channel
+    /// The socket's pipeline, not its `any Channel`: the gateway holds one handle per socket, and an
+    /// existential is five words where this is one.
+    let pipeline: ChannelPipeline
+
+    init(id: UInt64, channel: any Channel) {
+        self.id = id
+        self.pipeline = channel.pipeline
+    }
 
     enum Command {
         case send(ServerFrame)
@@ -18,18 +25,18 @@ public struct SocketHandle: Sendable, Hashable {
         case tryAgainLater
     }
 
-    func send(_ frame: ServerFrame) { channel.triggerUserOutboundEvent(Command.send(frame), promise: nil) }
+    func send(_ frame: ServerFrame) { pipeline.triggerUserOutboundEvent(Command.send(frame), promise: nil) }
 
     /// Sends `frame`; the future succeeds once it is written to the connection, and fails when the
     /// socket is closing or was dropped for not reading.
     func write(_ frame: ServerFrame) -> EventLoopFuture<Void> {
-        let promise = channel.eventLoop.makePromise(of: Void.self)
-        channel.triggerUserOutboundEvent(Command.send(frame), promise: promise)
+        let promise = pipeline.eventLoop.makePromise(of: Void.self)
+        pipeline.triggerUserOutboundEvent(Command.send(frame), promise: promise)
         return promise.futureResult
     }
-    func close(_ reason: SocketCloseReason) { channel.triggerUserOutboundEvent(Command.close(reason), promise: nil) }
-    func goAway() { channel.triggerUserOutboundEvent(Command.goAway, promise: nil) }
-    func tryAgainLater() { channel.triggerUserOutboundEvent(Command.tryAgainLater, promise: nil) }
+    func close(_ reason: SocketCloseReason) { pipeline.triggerUserOutboundEvent(Command.close(reason), promise: nil) }
+    func goAway() { pipeline.triggerUserOutboundEvent(Command.goAway, promise: nil) }
+    func tryAgainLater() { pipeline.triggerUserOutboundEvent(Command.tryAgainLater, promise: nil) }
 
     public static func == (lhs: SocketHandle, rhs: SocketHandle) -> Bool { lhs.id == rhs.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }

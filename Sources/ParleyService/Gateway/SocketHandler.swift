@@ -25,9 +25,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let handle: SocketHandle
     /// What the client sent with its upgrade, until ``handlerAdded(context:)`` hands it on.
     private var opening: (token: String?, address: String?)?
-    private let delegate: any SocketLifecycleDelegate
-    private let timings: SocketTimings
-    private let keepAliveWheels: KeepAliveWheels
+    private let settings: SocketSettings
     private var state = State.open
     private var aggregator = FrameAggregator()
     private var lastHeard = NIODeadline.uptimeNanoseconds(0)
@@ -41,26 +39,22 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         handle: SocketHandle,
         token: String?,
         address: String?,
-        delegate: any SocketLifecycleDelegate,
-        timings: SocketTimings,
-        keepAliveWheels: KeepAliveWheels
+        settings: SocketSettings
     ) {
         self.handle = handle
         self.opening = (token, address)
-        self.delegate = delegate
-        self.timings = timings
-        self.keepAliveWheels = keepAliveWheels
+        self.settings = settings
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         lastHeard = context.eventLoop.now
-        let wheel = keepAliveWheels.wheel(for: context.eventLoop)
+        let wheel = settings.keepAliveWheels.wheel(for: context.eventLoop)
         keepAlivePosition = wheel.join(self)
         keepAliveWheel = wheel
         let (token, address) = opening ?? (nil, nil)
         opening = nil
-        delegate.socketOpened(handle, token: token, address: address)
+        settings.delegate.socketOpened(handle, token: token, address: address)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -80,7 +74,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         leaveKeepAliveWheel()
         if case .closing(let timeout) = state { timeout?.cancel() }
         state = .closed
-        delegate.socketClosed(handle)
+        settings.delegate.socketClosed(handle)
         context.fireChannelInactive()
     }
 
@@ -124,7 +118,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The wheel's visit, once per ping interval: a ping, or the close after too long a silence.
     func keepAliveTick() {
         guard case .open = state, let context else { return }
-        if context.eventLoop.now - lastHeard >= timings.silenceLimit {
+        if context.eventLoop.now - lastHeard >= settings.timings.silenceLimit {
             startClosing(context: context, code: .normalClosure)
         } else {
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
@@ -179,7 +173,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func startClosing(context: ChannelHandlerContext, code: WebSocketErrorCode) {
         guard case .open = state else { return }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let timeout = context.eventLoop.scheduleTask(in: timings.closeHandshakeTimeout) {
+        let timeout = context.eventLoop.scheduleTask(in: settings.timings.closeHandshakeTimeout) {
             loopBound.value.close(promise: nil)
         }
         state = .closing(timeout)

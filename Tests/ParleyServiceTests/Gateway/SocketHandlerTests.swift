@@ -23,8 +23,8 @@ struct SocketHandlerTests {
         let handle = SocketHandle(id: 1, channel: channel)
         try channel.pipeline.syncOperations.addHandler(
             SocketHandler(
-                handle: handle, token: "abc", address: "127.0.0.1", delegate: recorder, timings: SocketTimings(),
-                keepAliveWheels: KeepAliveWheels(pingInterval: SocketTimings().pingInterval)
+                handle: handle, token: "abc", address: "127.0.0.1",
+                settings: SocketSettings(delegate: recorder, timings: SocketTimings())
             )
         )
         _ = try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()

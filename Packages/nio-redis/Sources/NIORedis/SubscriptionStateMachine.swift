@@ -63,7 +63,9 @@ struct SubscriptionStateMachine {
     }
 
     mutating func subscriptionConfirmed(_ channel: String) {
-        confirmed.insert(channel)
+        // The desired set's copy of the name, so both sets share one string buffer: with a channel
+        // per account, a second copy of each name is tens of bytes per subscriber.
+        confirmed.insert(desired.firstIndex(of: channel).map { desired[$0] } ?? channel)
     }
 
     mutating func unsubscriptionConfirmed(_ channel: String) {
