@@ -15,6 +15,7 @@ enum EchoServer {
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.recvAllocator, value: receiveBuffer)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let upgrader = NIOTypedWebSocketServerUpgrader<Bool>(
@@ -23,7 +24,6 @@ enum EchoServer {
                         upgradePipelineHandler: { channel, _ in
                             channel.eventLoop.makeCompletedFuture {
                                 try channel.pipeline.syncOperations.addHandler(EchoHandler())
-                                channel.setOption(ChannelOptions.recvAllocator, value: receiveBuffer).whenFailure { _ in }
                                 return true
                             }
                         }
