@@ -107,6 +107,18 @@ struct GatewayStateMachine {
 
     mutating func authenticated(_ connection: ConnectionID, userID: Int) -> [Action] {
         guard phases[connection] == .authenticating else { return [] }
+        // A newer socket of the account on this node (connection ids grow with each upgrade) had its
+        // token checked first — a cached session answers sooner than PostgreSQL. The newest socket
+        // wins, so this one is superseded now rather than claiming after it and kicking it.
+        let newerSocketHere = accounts[userID]?.connections.contains { other in
+            guard other > connection else { return false }
+            if case .closing = phases[other] { return false }
+            return true
+        } ?? false
+        if newerSocketHere {
+            phases[connection] = .closing(userID: nil, generation: nil)
+            return [.close(connection, .kicked)]
+        }
         var account = accounts[userID] ?? Account()
         account.connections.insert(connection)
         defer { accounts[userID] = account }

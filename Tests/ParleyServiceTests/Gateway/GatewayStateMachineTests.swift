@@ -33,6 +33,17 @@ struct GatewayStateMachineTests {
         #expect(machine.phases.isEmpty)
     }
 
+    /// The older socket's token check came back last: it must not claim after, and kick, the newer.
+    @Test func anOlderSocketAuthenticatedAfterANewerOneIsSuperseded() {
+        var machine = Machine()
+        _ = machine.socketOpened(1)
+        claiming(&machine, 2, user: 7)
+        #expect(machine.authenticated(1, userID: 7) == [.close(1, .kicked)])
+        #expect(machine.claimed(2, userID: 7, generation: 100) == [.verifySession(2, userID: 7)])
+        #expect(machine.socketClosed(1) == [])
+        #expect(machine.liveConnections(userID: 7) == [2])
+    }
+
     @Test func aNewerSocketOnTheSameNodeKicksTheOlder() {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
