@@ -35,6 +35,9 @@ public final class SessionCache: Sendable {
         /// Counts invalidations, so a read that overlapped one is not stored.
         var epoch: UInt64 = 0
         var isTrusted = false
+        /// When expired entries were last dropped to make room (at most once a second: it is a
+        /// walk over all of them).
+        var prunedAt: ContinuousClock.Instant?
     }
 
     /// How long an entry is used without asking PostgreSQL again.
@@ -66,6 +69,8 @@ public final class SessionCache: Sendable {
         state.withLock { state in
             guard state.isTrusted, state.epoch == ticket.epoch else { return }
             if state.entries.count >= capacity, state.entries[userID] == nil {
+                guard state.prunedAt.map({ now - $0 >= .seconds(1) }) ?? true else { return }
+                state.prunedAt = now
                 state.entries = state.entries.filter { $0.value.expiry > now }
                 guard state.entries.count < capacity else { return }
             }
