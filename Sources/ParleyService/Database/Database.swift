@@ -30,7 +30,7 @@ public struct Database: Sendable {
     ///
     /// postgres-nio starts an idle-timeout timer and a keep-alive timer — each a task group of two
     /// tasks around a dispatch timer — every time a connection goes back to a pool that may shrink:
-    /// on `GET /friend/list` that cost more than the query. A fixed pool (what HikariCP advises too)
+    /// the profile of `GET /friend/list` showed them beside the query. A fixed pool (what HikariCP advises too)
     /// needs neither: a connection the server closes is replaced, and a query stuck on a connection
     /// that went silent runs into ``deadline``.
     public static func makeClient(url: String, poolSize: Int, logger: Logger) throws -> PostgresClient {
