@@ -25,9 +25,8 @@ public struct Dependencies: Sendable {
     public let logger: Logger
 
     public init(configuration: ParleyConfiguration, logger: Logger) async throws {
-        let client = try Database.makeClient(url: configuration.databaseURL, poolSize: configuration.databasePoolSize, logger: logger)
         self.logger = logger
-        database = Database(client: client, logger: logger, poolSize: configuration.databasePoolSize)
+        database = try Database(url: configuration.databaseURL, poolSize: configuration.databasePoolSize, logger: logger)
         let redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
         redis = RedisClient(configuration: redisConfiguration, logger: logger)
         subscriber = RedisSubscriber(configuration: redisConfiguration, publisher: redis, logger: logger)

@@ -25,20 +25,20 @@ public struct Database: Sendable {
         self.poolSize = poolSize
     }
 
-    /// A client for `url` whose pool holds `poolSize` connections at all times, without keep-alive
-    /// queries.
+    /// A database at `url` whose pool holds `poolSize` connections at all times, without keep-alive
+    /// queries; the caller runs ``client``.
     ///
     /// postgres-nio starts an idle-timeout timer and a keep-alive timer — each a task group of two
     /// tasks around a dispatch timer — every time a connection goes back to a pool that may shrink:
-    /// the profile of `GET /friend/list` showed them beside the query. A fixed pool (what HikariCP advises too)
-    /// needs neither: a connection the server closes is replaced, and a query stuck on a connection
-    /// that went silent runs into ``deadline``.
-    public static func makeClient(url: String, poolSize: Int, logger: Logger) throws -> PostgresClient {
+    /// the profile of `GET /friend/list` showed them beside the query. A fixed pool (what HikariCP
+    /// advises too) needs neither: a connection the server closes is replaced, and a query stuck on
+    /// a connection that went silent runs into ``deadline``.
+    public init(url: String, poolSize: Int, logger: Logger) throws {
         var configuration = try PostgresClient.Configuration(url: url)
         configuration.options.minimumConnections = poolSize
         configuration.options.maximumConnections = poolSize
         configuration.options.keepAliveBehavior = nil
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.init(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger, poolSize: poolSize)
     }
 
     /// Runs `query` and reads all its rows, within ``deadline``.

@@ -18,11 +18,10 @@ struct DatabaseTests {
             Thread.detachNewThread { while spinning.load(ordering: .relaxed) {} }
         }
         defer { spinning.store(false, ordering: .relaxed) }
-        let client = try Database.makeClient(url: TestEnvironment.databaseURL, poolSize: 2, logger: TestEnvironment.logger)
+        let database = try Database(url: TestEnvironment.databaseURL, poolSize: 2, logger: TestEnvironment.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask { await database.client.run() }
             defer { group.cancelAll() }
-            let database = Database(client: client, logger: TestEnvironment.logger, poolSize: 2)
             let username = "leak" + UUID().uuidString.prefix(8).lowercased()
             let insert: PostgresQuery = "INSERT INTO users (username, password_hash) VALUES (\(username), 'x') RETURNING id"
             let inserted = try await database.query(insert).collect()
