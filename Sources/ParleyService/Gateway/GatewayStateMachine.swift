@@ -5,6 +5,8 @@
 /// The cluster-wide order is a per-account *generation* handed out atomically by Redis: a newer
 /// socket or session event carries a higher generation, and everything older closes. So two logins
 /// racing on two nodes leave exactly one socket, and a socket never closes its own successor.
+/// On one node, an account has at most one claim at Redis at a time, so the generations of its
+/// sockets here follow the order in which they connected.
 struct GatewayStateMachine {
     typealias ConnectionID = UInt64
     typealias Generation = Int64
@@ -14,6 +16,8 @@ struct GatewayStateMachine {
         case authenticating
         /// Waiting for the subscription to the account's channel, so no kick can slip past.
         case subscribing(userID: Int)
+        /// Subscribed; waiting for Redis to answer the claim of an older socket of the account here.
+        case waitingToClaim(userID: Int)
         /// Waiting for Redis to hand out this socket's generation.
         case claiming(userID: Int)
         /// The account's socket on this node, from its generation on.
@@ -30,7 +34,10 @@ struct GatewayStateMachine {
 
     private struct Account {
         var connections: Set<ConnectionID> = []
-        /// The newest supersession seen while a socket of the account was still claiming.
+        /// The socket whose claim Redis is answering. Claims of one account go one at a time: two
+        /// sent together could reach Redis in either order, and the older socket would win.
+        var claimInFlight: ConnectionID?
+        /// The newest supersession seen while a claim was in flight.
         var supersession: Supersession?
         var isSubscribed = false
     }
@@ -88,7 +95,7 @@ struct GatewayStateMachine {
     func isConnecting(userID: Int) -> Bool {
         (accounts[userID]?.connections ?? []).contains { connection in
             switch phases[connection] {
-            case .authenticating, .subscribing, .claiming: true
+            case .authenticating, .subscribing, .waitingToClaim, .claiming: true
             default: false
             }
         }
@@ -121,10 +128,10 @@ struct GatewayStateMachine {
         }
         var account = accounts[userID] ?? Account()
         account.connections.insert(connection)
-        defer { accounts[userID] = account }
+        accounts[userID] = account
         if account.isSubscribed {
-            phases[connection] = .claiming(userID: userID)
-            return [.claim(connection, userID: userID)]
+            phases[connection] = .waitingToClaim(userID: userID)
+            return claimNext(userID: userID)
         }
         phases[connection] = .subscribing(userID: userID)
         let alreadyAsked = account.connections.contains { other in
@@ -149,52 +156,58 @@ struct GatewayStateMachine {
     mutating func subscribed(userID: Int) -> [Action] {
         guard var account = accounts[userID] else { return [.unsubscribe(userID: userID)] }
         account.isSubscribed = true
-        accounts[userID] = account
-        return account.connections.sorted().compactMap { connection in
-            guard phases[connection] == .subscribing(userID: userID) else { return nil }
-            phases[connection] = .claiming(userID: userID)
-            return .claim(connection, userID: userID)
+        for connection in account.connections where phases[connection] == .subscribing(userID: userID) {
+            phases[connection] = .waitingToClaim(userID: userID)
         }
+        accounts[userID] = account
+        return claimNext(userID: userID)
     }
 
     /// Redis could not be reached for `userID`'s subscription or claim.
     mutating func redisFailed(userID: Int) -> [Action] {
-        guard let account = accounts[userID] else { return [] }
-        return account.connections.sorted().compactMap { connection in
+        guard var account = accounts[userID] else { return [] }
+        account.claimInFlight = nil
+        account.supersession = nil
+        accounts[userID] = account
+        let actions: [Action] = account.connections.sorted().compactMap { connection in
             switch phases[connection] {
-            case .subscribing, .claiming:
+            case .subscribing, .waitingToClaim, .claiming:
                 phases[connection] = .closing(userID: userID, generation: nil)
                 return .tryAgainLater(connection)
             default:
                 return nil
             }
         }
+        return actions + forgetIfUnused(userID: userID)
     }
 
     mutating func claimed(_ connection: ConnectionID, userID: Int, generation: Generation) -> [Action] {
-        guard phases[connection] == .claiming(userID: userID), var account = accounts[userID] else {
-            // Closed while claiming: give the presence back.
+        guard var account = accounts[userID], account.claimInFlight == connection else {
             return [.release(userID: userID, generation: generation)]
         }
-        if let supersession = account.supersession, supersession.generation > generation {
+        let supersession = account.supersession
+        account.claimInFlight = nil
+        account.supersession = nil
+        accounts[userID] = account
+        var actions: [Action]
+        if phases[connection] != .claiming(userID: userID) {
+            // Closed while claiming: give the presence back.
+            actions = [.release(userID: userID, generation: generation)]
+        } else if let supersession, supersession.generation > generation {
             phases[connection] = .closing(userID: userID, generation: generation)
-            if !account.connections.contains(where: { if case .claiming = phases[$0] { true } else { false } }) {
-                account.supersession = nil
-            }
-            accounts[userID] = account
-            return [.close(connection, supersession.reason), .release(userID: userID, generation: generation)]
+            actions = [.close(connection, supersession.reason), .release(userID: userID, generation: generation)]
+        } else {
+            phases[connection] = .live(userID: userID, generation: generation)
+            // An older socket of the same account on this node: the newest wins here too.
+            actions = [.verifySession(connection, userID: userID)] + supersede(userID: userID, below: generation, reason: .kicked)
         }
-        phases[connection] = .live(userID: userID, generation: generation)
-        var actions: [Action] = [.verifySession(connection, userID: userID)]
-        // An older socket of the same account on this node: the newest wins here too.
-        actions += supersede(userID: userID, below: generation, reason: .kicked)
-        return actions
+        return actions + claimNext(userID: userID) + forgetIfUnused(userID: userID)
     }
 
     /// A kick, logout or disable for `userID`: every socket older than `generation` closes.
     mutating func superseded(userID: Int, generation: Generation, reason: SocketCloseReason) -> [Action] {
         guard var account = accounts[userID] else { return [] }
-        if account.connections.contains(where: { if case .claiming = phases[$0] { true } else { false } }) {
+        if account.claimInFlight != nil {
             if (account.supersession?.generation ?? .min) < generation {
                 account.supersession = Supersession(generation: generation, reason: reason)
             }
@@ -216,20 +229,15 @@ struct GatewayStateMachine {
         let userID: Int?
         switch phase {
         case .authenticating: userID = nil
-        case .subscribing(let user), .claiming(let user): userID = user
+        case .subscribing(let user), .waitingToClaim(let user), .claiming(let user): userID = user
         case .live(let user, let generation):
             userID = user
             actions.append(.release(userID: user, generation: generation))
         case .closing(let user, _): userID = user
         }
-        if let userID, var account = accounts[userID] {
-            account.connections.remove(connection)
-            if account.connections.isEmpty {
-                accounts[userID] = nil
-                if account.isSubscribed { actions.append(.unsubscribe(userID: userID)) }
-            } else {
-                accounts[userID] = account
-            }
+        if let userID {
+            accounts[userID]?.connections.remove(connection)
+            actions += forgetIfUnused(userID: userID)
         }
         return actions
     }
@@ -244,13 +252,37 @@ struct GatewayStateMachine {
             case .live(let userID, let generation):
                 phases[connection] = .closing(userID: userID, generation: generation)
                 return [.goAway(connection), .release(userID: userID, generation: generation)]
-            case .subscribing(let userID), .claiming(let userID):
+            case .subscribing(let userID), .waitingToClaim(let userID), .claiming(let userID):
                 phases[connection] = .closing(userID: userID, generation: nil)
             case .authenticating:
                 phases[connection] = .closing(userID: nil, generation: nil)
             }
             return [.goAway(connection)]
         }
+    }
+
+    /// Sends the account's next claim unless Redis is answering one already. The newest waiting
+    /// socket claims; older ones waiting would only claim to be kicked by it, so they close now.
+    private mutating func claimNext(userID: Int) -> [Action] {
+        guard var account = accounts[userID], account.claimInFlight == nil else { return [] }
+        let waiting = account.connections.filter { phases[$0] == .waitingToClaim(userID: userID) }.sorted()
+        guard let newest = waiting.last else { return [] }
+        var actions: [Action] = waiting.dropLast().map { older in
+            phases[older] = .closing(userID: userID, generation: nil)
+            return .close(older, .kicked)
+        }
+        phases[newest] = .claiming(userID: userID)
+        account.claimInFlight = newest
+        accounts[userID] = account
+        actions.append(.claim(newest, userID: userID))
+        return actions
+    }
+
+    /// Forgets an account with no sockets here and no claim to wait for, and its subscription.
+    private mutating func forgetIfUnused(userID: Int) -> [Action] {
+        guard let account = accounts[userID], account.connections.isEmpty, account.claimInFlight == nil else { return [] }
+        accounts[userID] = nil
+        return account.isSubscribed ? [.unsubscribe(userID: userID)] : []
     }
 
     private mutating func supersede(userID: Int, below generation: Generation, reason: SocketCloseReason) -> [Action] {

@@ -91,7 +91,43 @@ struct GatewayStateMachineTests {
         _ = machine.socketOpened(2)
         #expect(machine.authenticated(1, userID: 7) == [.subscribe(userID: 7)])
         #expect(machine.authenticated(2, userID: 7) == [])
-        #expect(machine.subscribed(userID: 7) == [.claim(1, userID: 7), .claim(2, userID: 7)])
+        // Only the newer claims; the older would only claim to be kicked by it.
+        #expect(machine.subscribed(userID: 7) == [.close(1, .kicked), .claim(2, userID: 7)])
+    }
+
+    /// Two claims sent together could reach Redis in either order and hand the older socket the
+    /// newer generation: the newer socket waits for the older one's answer.
+    @Test func aNewerSocketClaimsOnlyAfterTheOlderClaimIsAnswered() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.socketOpened(2)
+        #expect(machine.authenticated(2, userID: 7) == [])
+        #expect(machine.phases[2] == .waitingToClaim(userID: 7))
+        #expect(machine.claimed(1, userID: 7, generation: 100) == [.verifySession(1, userID: 7), .claim(2, userID: 7)])
+        #expect(machine.claimed(2, userID: 7, generation: 101) == [
+            .verifySession(2, userID: 7), .close(1, .kicked), .release(userID: 7, generation: 100),
+        ])
+    }
+
+    /// A client that reconnects while its closed socket's claim is still at Redis claims after it.
+    @Test func aReconnectWaitsForTheClaimOfTheClosedSocket() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        #expect(machine.socketClosed(1) == [])
+        _ = machine.socketOpened(2)
+        #expect(machine.authenticated(2, userID: 7) == [])
+        #expect(machine.claimed(1, userID: 7, generation: 100) == [.release(userID: 7, generation: 100), .claim(2, userID: 7)])
+        #expect(machine.claimed(2, userID: 7, generation: 101) == [.verifySession(2, userID: 7)])
+    }
+
+    @Test func aFailedClaimRefusesTheSocketsWaitingBehindIt() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.socketOpened(2)
+        _ = machine.authenticated(2, userID: 7)
+        #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1), .tryAgainLater(2)])
+        _ = machine.socketClosed(1)
+        #expect(machine.socketClosed(2) == [.unsubscribe(userID: 7)])
     }
 
     @Test func closingTheLastSocketReleasesAndUnsubscribes() {
@@ -107,8 +143,8 @@ struct GatewayStateMachineTests {
     @Test func aSocketClosedWhileClaimingGivesItsPresenceBack() {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
-        _ = machine.socketClosed(1)
-        #expect(machine.claimed(1, userID: 7, generation: 100) == [.release(userID: 7, generation: 100)])
+        #expect(machine.socketClosed(1) == [])
+        #expect(machine.claimed(1, userID: 7, generation: 100) == [.release(userID: 7, generation: 100), .unsubscribe(userID: 7)])
     }
 
     @Test func aRevokedSessionFoundAfterTheClaimCloses() {
