@@ -29,16 +29,18 @@ public struct FriendStore: Sendable {
             WHERE f.user_id = \(ownerID)
             """
         )
-        var items: [FriendListItem] = []
-        for try await (id, remark, nickname, username, avatar, star, isblack)
-            in rows.decode((Int, String, String, String, String, Int16, Int16).self)
-        {
+        return try rows.collect().map { row in
+            var columns = ColumnReader(row)
+            let id: Int = try columns.next()
+            let remark: String = try columns.next()
+            let nickname: String = try columns.next()
+            let username: String = try columns.next()
+            let avatar: String = try columns.next()
+            let star: Int16 = try columns.next()
+            let isblack: Int16 = try columns.next()
             let name = !remark.isEmpty ? remark : !nickname.isEmpty ? nickname : username
-            items.append(
-                FriendListItem(id: id, name: name, username: username, avatar: avatar, star: Int(star), isblack: Int(isblack))
-            )
+            return FriendListItem(id: id, name: name, username: username, avatar: avatar, star: Int(star), isblack: Int(isblack))
         }
-        return items
     }
 
     /// The row of `ownerID` for `friendID`, with the names of the owner's tags on it (by name);
