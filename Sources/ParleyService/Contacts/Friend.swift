@@ -2,7 +2,7 @@ import Foundation
 
 /// One friend in `GET /friend/list`: `id` and `user_id` are both the friend's user id, `name` is my
 /// remark for them, else their nickname, else their username.
-public struct FriendListItem: Encodable, Sendable, Equatable {
+public struct FriendListItem: JSONObjectWritable, Sendable, Equatable {
     public let id: Int
     public let name: String
     public let username: String
@@ -19,20 +19,18 @@ public struct FriendListItem: Encodable, Sendable, Equatable {
         self.isblack = isblack
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, username, avatar, star, isblack
-        case userID = "user_id"
+    public func encode(to encoder: any Encoder) throws {
+        try encodeMembers(to: encoder)
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(id, forKey: .userID)
-        try container.encode(name, forKey: .name)
-        try container.encode(username, forKey: .username)
-        try container.encode(avatar, forKey: .avatar)
-        try container.encode(star, forKey: .star)
-        try container.encode(isblack, forKey: .isblack)
+    func writeMembers(to members: inout JSONMembers) throws {
+        try members.write(id, for: "id")
+        try members.write(id, for: "user_id")
+        try members.write(name, for: "name")
+        try members.write(username, for: "username")
+        try members.write(avatar, for: "avatar")
+        try members.write(star, for: "star")
+        try members.write(isblack, for: "isblack")
     }
 }
 

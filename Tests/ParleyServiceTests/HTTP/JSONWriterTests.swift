@@ -19,6 +19,15 @@ struct JSONWriterTests {
             """)
     }
 
+    /// A ``JSONObjectWritable`` writes the same members through another encoder's keyed container.
+    @Test func objectsWritingTheirOwnMembersSayTheSameToAnyEncoder() throws {
+        let item = FriendListItem(id: 7, name: "Bob \"B\"", username: "bob", avatar: "", star: 1, isblack: 0)
+        let direct = try JSONSerialization.jsonObject(with: Data(JSONWriter.encode(item))) as? NSDictionary
+        let foundation = try JSONSerialization.jsonObject(with: JSONEncoder().encode(item)) as? NSDictionary
+        #expect(direct != nil && direct == foundation)
+        #expect(direct?["user_id"] as? Int == 7)
+    }
+
     /// A type that encodes another into its own encoder, then adds fields, writes one object.
     @Test func oneObjectFromTwoKeyedContainers() throws {
         struct Base: Encodable { let id: Int; let tags: [String] }
