@@ -12,6 +12,7 @@ import Foundation
 ///   closes the nested containers opened in it before. Asking one encoder twice for a keyed
 ///   container gives the same object (how `Me` adds its fields to a `Profile`).
 /// - `Date` is written as a ``Timestamp``; slashes are not escaped; non-finite numbers throw.
+/// - A ``JSONObjectWritable`` (a contact list's friend) writes its members without a container.
 enum JSONWriter {
     static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
         let output = JSONOutput()
