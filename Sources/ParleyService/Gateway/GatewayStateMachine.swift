@@ -88,7 +88,7 @@ struct GatewayStateMachine {
 
     /// Whether the node holds any socket of the account, in any phase.
     func hasSockets(userID: Int) -> Bool {
-        accounts[userID] != nil
+        !(accounts[userID]?.connections.isEmpty ?? true)
     }
 
     /// Whether a socket of the account is still on its way to becoming live here.

@@ -114,6 +114,7 @@ struct GatewayStateMachineTests {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
         #expect(machine.socketClosed(1) == [])
+        #expect(!machine.hasSockets(userID: 7))
         _ = machine.socketOpened(2)
         #expect(machine.authenticated(2, userID: 7) == [])
         #expect(machine.claimed(1, userID: 7, generation: 100) == [.release(userID: 7, generation: 100), .claim(2, userID: 7)])
