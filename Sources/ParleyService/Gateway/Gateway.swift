@@ -180,7 +180,11 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             let claim = try await presence.claim(userID: userID, connection: connection)
             if claim.tookOver { NodeMetrics.kickSent(.kicked) }
             state.withLock { state in
-                state.liveSince[connection] = Int64(Date().timeIntervalSince1970 * 1000)
+                // A socket closed while claiming has no live-since; the delivery its claim took
+                // over stays with the account, for its next socket here.
+                if state.sockets[connection] != nil {
+                    state.liveSince[connection] = Int64(Date().timeIntervalSince1970 * 1000)
+                }
                 if claim.deliveryRequested { state.deliveryOnLive.insert(userID) }
             }
             update { $0.claimed(connection, userID: userID, generation: claim.generation) }
