@@ -87,8 +87,8 @@ extension JSONValue: Encodable {
     }
 }
 
-/// An object member's name as a coding key.
-private struct MemberName: CodingKey {
+/// An object member's name as a coding key (also for ``JSONMembers``).
+struct MemberName: CodingKey {
     let stringValue: String
     var intValue: Int? { nil }
 

@@ -324,51 +324,44 @@ protocol JSONObjectWritable: Encodable {
 
 extension JSONObjectWritable {
     func encodeMembers(to encoder: any Encoder) throws {
-        var members = JSONMembers(container: encoder.container(keyedBy: JSONMembers.Key.self))
+        var members = JSONMembers(container: encoder.container(keyedBy: MemberName.self))
         try writeMembers(to: &members)
     }
 }
 
 /// Where a ``JSONObjectWritable`` writes its members: ``JSONWriter``'s output, else a keyed container.
 struct JSONMembers {
-    fileprivate struct Key: CodingKey {
-        let stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     private let output: JSONOutput?
     /// The depth of the object in `output`.
     private let depth: Int
-    private var container: KeyedEncodingContainer<Key>?
+    private var container: KeyedEncodingContainer<MemberName>?
 
     fileprivate init(output: JSONOutput, depth: Int) {
         self.output = output
         self.depth = depth
     }
 
-    fileprivate init(container: KeyedEncodingContainer<Key>) {
+    fileprivate init(container: KeyedEncodingContainer<MemberName>) {
         self.output = nil
         self.depth = 0
         self.container = container
     }
 
     mutating func write(_ value: Int, for key: String) throws {
-        if let output {
-            output.beginMember(at: depth, key: key)
-            output.writeInteger(value)
-        } else {
-            try container?.encode(value, forKey: Key(stringValue: key))
-        }
+        try member(key, value) { $0.writeInteger(value) }
     }
 
     mutating func write(_ value: String, for key: String) throws {
+        try member(key, value) { $0.writeString(value) }
+    }
+
+    /// Writes `key` and, with `writeValue`, `value` into the output; else encodes them into the container.
+    private mutating func member<Value: Encodable>(_ key: String, _ value: Value, writeValue: (JSONOutput) -> Void) throws {
         if let output {
             output.beginMember(at: depth, key: key)
-            output.writeString(value)
+            writeValue(output)
         } else {
-            try container?.encode(value, forKey: Key(stringValue: key))
+            try container?.encode(value, forKey: MemberName(stringValue: key))
         }
     }
 }
