@@ -162,12 +162,17 @@ def test_a_draining_node_refuses_new_upgrades_with_503(cluster, spawn):
     import signal
     import socket as net
 
+    from test_admin import ADMIN
     from test_hostile_sockets import raw_upgrade
 
     draining = spawn("node-refusing")
     account = draining.sign_up()
-    # A client that never answers the close frame keeps the drain waiting for its handshake (5 s).
+    # A client that never answers the close frame keeps the drain waiting for its handshake (5 s) —
+    # once the node holds it: the 101 can reach the client before the socket is registered, and a
+    # drain that finds no sockets ends at once.
     silent = raw_upgrade(draining, draining.login(account))
+    wait_until(lambda: draining.get(f"/admin/presence/{account.id}", headers=ADMIN)[1]["data"]["online"],
+               message="the silent socket online")
     draining.process.send_signal(signal.SIGTERM)
 
     def upgrade_status():
