@@ -28,10 +28,15 @@ public struct RequestFields: Sendable {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw ParleyError(.payloadTooLarge)
         }
+        return try parse(body: body, contentType: request.headers[.contentType])
+    }
+
+    /// Parses a request body of the given `Content-Type` (the header's value, `nil` when absent).
+    public static func parse(body: ByteBuffer, contentType: String?) throws -> RequestFields {
         guard body.readableBytes > 0 else { return RequestFields([:]) }
         // A body without a content type is read as JSON, as the client's requests always are; so is
         // a "form" that is plainly a JSON object (curl's `-d` labels everything a form).
-        let mediaType = request.headers[.contentType].flatMap(MediaType.init(from:)) ?? .applicationJson
+        let mediaType = contentType.flatMap(MediaType.init(from:)) ?? .applicationJson
         if mediaType.isType(.applicationJson) || (mediaType.isType(.applicationUrlEncoded) && body.startsWithJSONObject) {
             return try RequestFields(jsonObject(body))
         } else if mediaType.isType(.applicationUrlEncoded) {
