@@ -18,7 +18,7 @@ extension RequestFields {
     func username() throws -> String {
         let field = AccountFields.username
         let username = try string(field, length: 0...Int.max).precomposedStringWithCanonicalMapping
-        guard AccountFields.usernameLength.contains(username.count) else {
+        guard AccountFields.usernameLength.contains(username.unicodeScalars.count) else {
             let bounds = AccountFields.usernameLength
             throw ParleyError.validation(.length(field, min: bounds.lowerBound, max: bounds.upperBound))
         }

@@ -12,12 +12,24 @@ public struct PasswordHasher: Sendable {
         self.threadPool = threadPool
     }
 
+    /// Hashes a new password; validation has already refused one bcrypt would read only in part.
     public func hash(_ password: String) async throws -> String {
+        guard Self.isReadWhole(password) else { throw PartlyReadPassword() }
         let cost = self.cost
         return try await threadPool.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
+    /// Whether `password` is the one `hash` was made from. A password bcrypt would read only in part
+    /// matches nothing: every byte counts, none after a NUL or the 72nd is ignored.
     public func verify(_ password: String, hash: String) async throws -> Bool {
-        try await threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
+        guard Self.isReadWhole(password) else { return false }
+        return try await threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
+
+    /// bcrypt reads a C string of at most 72 bytes: it stops at a NUL and ignores bytes past the 72nd.
+    static func isReadWhole(_ password: String) -> Bool {
+        password.utf8.count <= AccountFields.passwordBytes.upperBound && !password.utf8.contains(0)
+    }
+
+    struct PartlyReadPassword: Error {}
 }

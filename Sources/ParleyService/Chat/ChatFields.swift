@@ -1,5 +1,3 @@
-import Foundation
-
 /// The input fields of the chat routes, with the names their validation texts use.
 enum ChatFields {
     static let toID = Field("to_id", chinese: "接收人ID", english: "recipient id")
@@ -19,13 +17,14 @@ extension RequestFields {
     /// `options`: a JSON object, or a JSON-encoded string holding one; `{}` when absent.
     func messageOptions() throws -> JSONValue {
         let field = ChatFields.options
-        switch self[field] {
+        switch try value(field) {
         case .none, .null, .string(""):
             return .object([:])
         case .object(let members):
             return .object(members)
         case .string(let text):
-            if let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), case .object = parsed {
+            if let parsed = try? JSONParser.parse(text.utf8), case .object = parsed {
+                try parsed.requireNoNUL(field)
                 return parsed
             }
             throw ParleyError.validation(.wrongType(field, value: text, type: "object"))

@@ -119,7 +119,7 @@ public struct MessageStore: Sendable {
                 let message = Message(
                     id: id, fromID: fromID, fromName: fromName, fromAvatar: fromAvatar, toID: toID, toName: toName,
                     toAvatar: toAvatar, chatType: chatType, type: type, data: data,
-                    options: (try? JSONDecoder().decode(JSONValue.self, from: Data(options.utf8))) ?? .object([:]),
+                    options: (try? JSONParser.parse(options.utf8)) ?? .object([:]),
                     createTime: Int64(createdAt.timeIntervalSince1970 * 1000)
                 )
                 pending.append((deliveryID, .chatMessage(json: try message.jsonText())))

@@ -40,7 +40,7 @@ extension RequestFields {
     func tagNames() throws -> [String] {
         let field = ContactFields.tags
         let raw: [String]
-        switch self[field] {
+        switch try value(field) {
         case .none, .null:
             throw ParleyError.validation(.required(field))
         case .string(let text):
@@ -60,7 +60,7 @@ extension RequestFields {
             let name = text.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
             guard !name.isEmpty, !names.contains(name) else { continue }
             let bounds = ContactFields.tagLength
-            guard bounds.contains(name.count) else {
+            guard bounds.contains(name.unicodeScalars.count) else {
                 throw ParleyError.validation(.length(field, min: bounds.lowerBound, max: bounds.upperBound))
             }
             names.append(name)

@@ -43,6 +43,26 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
+extension JSONValue {
+    /// Throws the validation failure of `field` when a string or a member name anywhere in the value
+    /// holds a NUL character.
+    func requireNoNUL(_ field: Field) throws {
+        switch self {
+        case .string(let text):
+            if text.utf8.contains(0) { throw ParleyError.validation(.nulCharacter(field)) }
+        case .array(let elements):
+            for element in elements { try element.requireNoNUL(field) }
+        case .object(let members):
+            for (name, value) in members {
+                try JSONValue.string(name).requireNoNUL(field)
+                try value.requireNoNUL(field)
+            }
+        case .null, .bool, .integer, .number:
+            break
+        }
+    }
+}
+
 extension JSONValue: Decodable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -47,7 +47,7 @@ public struct RequestFields: Sendable {
     }
 
     private static func jsonObject(_ body: ByteBuffer) throws -> [String: JSONValue] {
-        guard case .object(let members) = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
+        guard case .object(let members) = try? JSONParser.parse(body.readableBytesView) else {
             throw ParleyError(.malformedBody)
         }
         return members
@@ -72,16 +72,21 @@ public struct RequestFields: Sendable {
         component.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
-    /// The raw value of a field, `nil` when absent.
-    public subscript(field: Field) -> JSONValue? {
-        values[field.key]
+    /// The value of a field, `nil` when absent. Every accessor reads through here, so no text with a
+    /// NUL character (which PostgreSQL refuses in `text` and `jsonb`, and bcrypt would cut a
+    /// password at) gets past the request layer.
+    func value(_ field: Field) throws -> JSONValue? {
+        let value = values[field.key]
+        if let value { try value.requireNoNUL(field) }
+        return value
     }
 }
 
 // MARK: - Typed accessors
 
 extension RequestFields {
-    /// A required string of `length` characters (Unicode characters, as the client counts them).
+    /// A required string of `length` characters: Unicode scalars (code points), as PostgreSQL's
+    /// `char_length` counts them, so a rule that passes here never fails a CHECK of the schema.
     public func string(_ field: Field, length: ClosedRange<Int>) throws -> String {
         guard let value = try optionalString(field, length: length), !value.isEmpty else {
             throw ParleyError.validation(.required(field))
@@ -91,12 +96,12 @@ extension RequestFields {
 
     /// An optional string: `nil` when absent or `null`; an empty string is returned as it is.
     public func optionalString(_ field: Field, length: ClosedRange<Int>) throws -> String? {
-        switch self[field] {
+        switch try value(field) {
         case .none, .null:
             return nil
         case .string(let value):
             if value.isEmpty { return value }
-            guard length.contains(value.count) else {
+            guard length.contains(value.unicodeScalars.count) else {
                 throw ParleyError.validation(.length(field, min: length.lowerBound, max: length.upperBound))
             }
             return value
@@ -107,11 +112,13 @@ extension RequestFields {
 
     /// A required integer, from a JSON number or a numeric string (`"12"`).
     public func int(_ field: Field) throws -> Int {
-        switch self[field] {
+        switch try value(field) {
         case .none, .null, .string(""):
             throw ParleyError.validation(.required(field))
         case .integer(let value) where Int(exactly: value) != nil:
             return Int(value)
+        case .number(let value) where Int(exactly: value) != nil:
+            return Int(exactly: value)!
         case .string(let text):
             if let value = Int(text.trimmingCharacters(in: .whitespaces)) { return value }
             throw ParleyError.validation(.wrongType(field, value: text, type: "int"))
@@ -131,19 +138,19 @@ extension RequestFields {
 
     /// A required string that must be one of `allowed`.
     public func choice(_ field: Field, in allowed: [String]) throws -> String {
-        let value: String
-        switch self[field] {
+        let text: String
+        switch try value(field) {
         case .none, .null, .string(""):
             throw ParleyError.validation(.required(field))
-        case .string(let text):
-            value = text
+        case .string(let value):
+            text = value
         case .some(let other):
-            value = other.displayText
+            text = other.displayText
         }
-        guard allowed.contains(value) else {
-            throw ParleyError.validation(.notInList(field, value: value, allowed: allowed))
+        guard allowed.contains(text) else {
+            throw ParleyError.validation(.notInList(field, value: text, allowed: allowed))
         }
-        return value
+        return text
     }
 }
 

@@ -14,6 +14,8 @@ public enum ValidationFailure: Sendable, Equatable {
     case tooMany(Field, max: Int)
     /// White space or control characters where none are allowed.
     case invisibleCharacters(Field)
+    /// A NUL character (U+0000) anywhere in the value: no text field may hold one.
+    case nulCharacter(Field)
     /// A number outside its bounds (`max` is `nil` for "at least `min`"), such as a page number.
     case outOfRange(Field, value: String, min: Int, max: Int?)
 
@@ -40,6 +42,8 @@ public enum ValidationFailure: Sendable, Equatable {
             "\(field.chinese) 最多 \(max) 个"
         case .invisibleCharacters(let field):
             "\(field.chinese) 不能包含空白或控制字符"
+        case .nulCharacter(let field):
+            "\(field.chinese) 不能包含空字符"
         case .outOfRange(let field, let value, let min, let max?):
             "\(field.chinese) 的值 `\(value)` 必须 在 \(min) 和 \(max) 之间"
         case .outOfRange(let field, let value, let min, nil):
@@ -63,6 +67,8 @@ public enum ValidationFailure: Sendable, Equatable {
             "\(field.english) allows at most \(max) items"
         case .invisibleCharacters(let field):
             "\(field.english) must not contain white space or control characters"
+        case .nulCharacter(let field):
+            "\(field.english) must not contain NUL characters"
         case .outOfRange(let field, let value, let min, let max?):
             "\(field.english) value `\(value)` must be between \(min) and \(max)"
         case .outOfRange(let field, let value, let min, nil):
