@@ -65,15 +65,15 @@ public struct AccountsController: Sendable {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Envelope<Me> {
         let fields = try await RequestFields.parse(request)
-        let username = try fields.string(AccountFields.username, length: 0...Int.max).precomposedStringWithCanonicalMapping
+        // Lengths first: no name longer than any account's costs a Redis key or a query.
+        let username = try fields.string(AccountFields.username, length: AccountFields.usernameLength)
+            .precomposedStringWithCanonicalMapping
         let password = try fields.string(AccountFields.password, length: 0...Int.max)
-        guard await !throttle.isLimited(username) else { throw ParleyError(.rateLimited) }
+        guard await throttle.admit(username) else { throw ParleyError(.rateLimited) }
         guard let (user, hash) = try await users.credentials(username: username), user.isEnabled else {
-            await throttle.recordFailure(username)
             throw ParleyError(.loginFailed)
         }
         guard try await passwords.verify(password, hash: hash) else {
-            await throttle.recordFailure(username)
             throw ParleyError(.wrongPassword)
         }
         await throttle.recordSuccess(username)

@@ -2,11 +2,17 @@ import Logging
 import NIOCore
 import NIORedis
 
-/// Counts failed sign-ins per username in Redis, so the limit holds across every node: after
-/// ``maximumFailures`` failures within ``window`` every attempt for that username is refused with
-/// 429, right password or not (API.md §4).
+/// Counts sign-in attempts per username in Redis, so the limit holds across every node: once
+/// ``maximumFailures`` attempts within ``window`` have not succeeded, every attempt for that username
+/// is refused with 429, right password or not (API.md §4).
 ///
-/// Redis being down must not lock everybody out: the throttle then fails open, and says so in the log.
+/// An attempt is counted *before* its password is checked, in one atomic step that also says whether
+/// it may go on: a burst of concurrent guesses, on any number of nodes, gets at most
+/// ``maximumFailures`` bcrypt checks, never more (a check-then-count throttle let 11–27 of 40 through).
+/// A success clears the count.
+///
+/// The key is a hash of the username, so its size is fixed whatever the client sent. Redis being down
+/// must not lock everybody out: the throttle then fails open, and says so in the log.
 public struct LoginThrottle: Sendable {
     public static let maximumFailures = 10
     public static let window = 300
@@ -17,37 +23,33 @@ public struct LoginThrottle: Sendable {
     let keys: ClusterKeys
     let logger: Logger
 
-    /// Counts a failure; the window starts with the first one.
-    private static let countFailure = RedisScript("""
+    /// Counts an attempt and answers the count; the window starts with the first one.
+    private static let countAttempt = RedisScript("""
         local count = redis.call('INCR', KEYS[1])
         if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
         return count
         """)
 
-    private func key(_ username: String) -> String { keys.prefix + "login-failures:" + username }
-
-    /// Whether `username` is locked out now.
-    public func isLimited(_ username: String) async -> Bool {
+    /// Counts an attempt for `username`; `false` when the username is locked out and the attempt
+    /// must be refused without checking its password.
+    public func admit(_ username: String) async -> Bool {
         do {
-            let failures = try await redis.send(["GET", key(username)], timeout: Self.timeout).int ?? 0
-            return failures >= Self.maximumFailures
+            let attempts = try await redis.evaluate(
+                Self.countAttempt,
+                keys: [keys.loginAttempts(username)],
+                arguments: [String(Self.window)],
+                timeout: Self.timeout
+            ).int ?? 0
+            return attempts <= Self.maximumFailures
         } catch {
             NodeMetrics.redisError("login_throttle")
             logger.warning("Login throttle unavailable, letting the attempt through", metadata: ["error": "\(error)"])
-            return false
+            return true
         }
     }
 
-    public func recordFailure(_ username: String) async {
-        do {
-            try await redis.evaluate(Self.countFailure, keys: [key(username)], arguments: [String(Self.window)], timeout: Self.timeout)
-        } catch {
-            NodeMetrics.redisError("login_throttle")
-            logger.warning("Login throttle unavailable, failure not counted", metadata: ["error": "\(error)"])
-        }
-    }
-
+    /// A right password: the username's count starts again.
     public func recordSuccess(_ username: String) async {
-        _ = try? await redis.send(["DEL", key(username)], timeout: Self.timeout)
+        _ = try? await redis.send(["DEL", keys.loginAttempts(username)], timeout: Self.timeout)
     }
 }

@@ -1,3 +1,5 @@
+import Crypto
+
 /// The names of Parley's Redis keys and channels, all under `PARLEY_REDIS_PREFIX`.
 ///
 /// | key | type | holds |
@@ -11,6 +13,7 @@
 /// | `{p}node:{node}:users` | set | the accounts whose presence names the node |
 /// | `{p}node:{node}:inbox` | list | `id|generation|reason` supersessions for the node, drained each heartbeat |
 /// | `{p}deliver:{id}` | string | a `getmessage` not yet served by a live socket (a minute's expiry) |
+/// | `{p}login-attempts:{hash}` | string | sign-in attempts for one username (see ``LoginThrottle``) |
 public struct ClusterKeys: Sendable {
     public let prefix: String
 
@@ -27,6 +30,18 @@ public struct ClusterKeys: Sendable {
     func nodeUsers(_ nodeID: String) -> String { "\(prefix)node:\(nodeID):users" }
     func inbox(_ nodeID: String) -> String { "\(prefix)node:\(nodeID):inbox" }
     func deliveryRequest(_ userID: Int) -> String { "\(prefix)deliver:\(userID)" }
+
+    /// The sign-in counter of a username, named by 128 bits of its SHA-256 in hex: the key's size is
+    /// fixed whatever a client sends as a name, and holds no name in clear.
+    func loginAttempts(_ username: String) -> String {
+        let hexDigits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        for byte in SHA256.hash(data: Array(username.utf8)).prefix(16) {
+            hex.append(hexDigits[Int(byte >> 4)])
+            hex.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return prefix + "login-attempts:" + String(decoding: hex, as: UTF8.self)
+    }
 
     /// The account id of a user channel, `nil` for any other channel.
     func userID(ofChannel channel: String) -> Int? {

@@ -116,6 +116,32 @@ struct LoginTests {
         }
     }
 
+    /// Counted before the password is checked, in one step: a burst of concurrent guesses gets no
+    /// more checks than the limit (the old check-then-count let 11–27 of 40 through).
+    @Test func aBurstOfGuessesGetsNoMoreChecksThanTheLimit() async throws {
+        try await withParley { client in
+            let account = try await client.signUp()
+            let codes = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<40 {
+                    group.addTask { try await client.post("/login", ["username": account.username, "password": "wrong-one"]).code }
+                }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(codes.filter { $0 == "wrong_password" }.count == LoginThrottle.maximumFailures)
+            #expect(codes.filter { $0 == "rate_limited" }.count == 40 - LoginThrottle.maximumFailures)
+        }
+    }
+
+    @Test func theCounterKeyIsAFixedSizeHashOfTheUsername() {
+        let keys = ClusterKeys(prefix: "p:")
+        let key = keys.loginAttempts("someone-rather-long-name")
+        #expect(key.hasPrefix("p:login-attempts:"))
+        #expect(key.count == "p:login-attempts:".count + 32)
+        #expect(!key.contains("someone"))
+        #expect(keys.loginAttempts("someone-rather-long-name") == key)
+        #expect(keys.loginAttempts("someone-else") != key)
+    }
+
     @Test func aSuccessfulLoginClearsEarlierFailures() async throws {
         try await withParley { client in
             let account = try await client.signUp()
