@@ -112,7 +112,7 @@ start() {
         fi
         (
             while IFS= read -r line; do export "${line?}"; done <<<"$env_lines"
-            export PARLEY_NODE_ID="$name" PARLEY_PORT="$node_port" PARLEY_HOST=127.0.0.1 PARLEY_TRUST_PROXY=1
+            export PARLEY_NODE_ID="$name" PARLEY_PORT="$node_port" PARLEY_HOST=127.0.0.1 PARLEY_TRUSTED_PROXIES=127.0.0.1/32
             export PARLEY_JWT_SECRET="$(cat "$root/.local/jwt-secret")" PARLEY_ADMIN_TOKEN="$(cat "$root/.local/admin-token")"
             exec nohup "$binary" serve >"$cluster_dir/$name.log" 2>&1
         ) &

@@ -26,7 +26,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Browser origins allowed by CORS, comma-separated; * for any, none for off (PARLEY_CORS_ORIGINS).") var corsOrigins: String?
     @Option(help: "New sockets per client address per minute; 0 for no limit (PARLEY_SOCKET_RATE).") var socketRate: String?
     @Option(help: "Registrations per client address per hour; 0 for no limit (PARLEY_REG_RATE).") var regRate: String?
-    @Option(help: "1 to take client addresses from X-Real-IP, set by the balancer (PARLEY_TRUST_PROXY).") var trustProxy: String?
+    @Option(help: "Balancers trusted to set X-Real-IP, as comma-separated CIDR blocks (PARLEY_TRUSTED_PROXIES).") var trustedProxies: String?
+    @Option(help: "Seconds a new connection has to send its first request head (PARLEY_REQUEST_HEAD_TIMEOUT).") var requestHeadTimeout: String?
+    @Option(help: "Seconds before an idle HTTP connection is closed (PARLEY_IDLE_TIMEOUT).") var idleTimeout: String?
+    @Option(help: "Open connections per client address; 0 for no limit (PARLEY_CONNECTIONS_PER_ADDRESS).") var connectionsPerAddress: String?
     @Option(help: "host:port this node is reached at, shown in the registry (PARLEY_ADVERTISE_ADDRESS).") var advertiseAddress: String?
 
     func run() async throws {
@@ -36,7 +39,9 @@ struct Serve: AsyncParsableCommand {
             "parley.redis.prefix": redisPrefix, "parley.jwt.secret": jwtSecret, "parley.token.ttl": tokenTtl,
             "parley.admin.token": adminToken, "parley.bcrypt.cost": bcryptCost, "parley.heartbeat": heartbeat,
             "parley.presence.ttl": presenceTtl, "parley.cors.origins": corsOrigins, "parley.socket.rate": socketRate,
-            "parley.reg.rate": regRate, "parley.trust.proxy": trustProxy, "parley.advertise.address": advertiseAddress,
+            "parley.reg.rate": regRate, "parley.trusted.proxies": trustedProxies,
+            "parley.request.head.timeout": requestHeadTimeout, "parley.idle.timeout": idleTimeout,
+            "parley.connections.per.address": connectionsPerAddress, "parley.advertise.address": advertiseAddress,
         ]) { $1 }
         let configuration = try ParleyConfiguration.load(flags: flags)
         _ = try configuration.requiredJWTSecret()

@@ -77,7 +77,7 @@ class Redis:
 class Node:
     """One `parley serve` process."""
 
-    def __init__(self, name, redis, logdir, **settings):
+    def __init__(self, name, redis, logdir, wait_ready=True, **settings):
         self.name = name
         self.port = free_port()
         self.log_path = logdir / f"{name}.log"
@@ -91,7 +91,8 @@ class Node:
         env.update(settings)
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen([str(BINARY), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        wait_until(self.ready, message=f"node {name} ready")
+        if wait_ready:
+            wait_until(self.ready, message=f"node {name} ready")
 
     @property
     def base(self):
@@ -178,8 +179,9 @@ def spawn(redis, tmp_path):
     """Starts extra nodes that the test may kill; stops whatever is left afterwards."""
     started = []
 
-    def start(name, **settings):
-        node = Node(name, redis, tmp_path, **settings)
+    def start(name, wait_ready=True, **settings):
+        """`wait_ready=False` returns at once, for a test that expects the node to refuse its settings."""
+        node = Node(name, redis, tmp_path, wait_ready=wait_ready, **settings)
         started.append(node)
         return node
 

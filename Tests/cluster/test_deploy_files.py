@@ -2,6 +2,7 @@
 parses; docker-compose.yml, deploy/Dockerfile and deploy/kubernetes name only paths, ports and
 settings that exist; compose, Kubernetes and `make cluster` agree (three nodes, one port, the same
 settings); the nginx config passes `nginx -t`."""
+import ipaddress
 import os
 import re
 import shlex
@@ -153,6 +154,24 @@ def test_compose_sets_only_real_settings():
     assert environment["PARLEY_REDIS_URL"].startswith("redis://redis:6379/")
 
 
+def test_compose_trusts_x_real_ip_from_nginx_alone():
+    """Only the balancer's header is believed: nginx has a fixed address, the nodes trust just it."""
+    services = compose()["services"]
+    nginx_address = services["nginx"]["networks"]["default"]["ipv4_address"]
+    subnet = compose()["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(nginx_address) in ipaddress.ip_network(subnet)
+    trusted = services["parley-1"]["environment"]["PARLEY_TRUSTED_PROXIES"]
+    assert [ipaddress.ip_network(block) for block in trusted.split(",")] == [ipaddress.ip_network(f"{nginx_address}/32")]
+
+
+def test_compose_redis_has_a_memory_cap_that_never_evicts():
+    """Evicting a presence or generation would break one-socket-per-account silently; a refused write
+    is an error the nodes log and survive."""
+    command = compose()["services"]["redis"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    assert command[command.index("--maxmemory") + 1].endswith(("mb", "gb"))
+
+
 # deploy/Dockerfile
 
 def dockerfile_instructions():
@@ -253,10 +272,11 @@ def test_the_deployment_probes_drains_and_reads_real_settings():
     assert int(config_map["data"]["PARLEY_PORT"]) == PORT and config_map["data"]["PARLEY_HOST"] == "0.0.0.0"
     assert pod["securityContext"]["runAsNonRoot"] is True
 
-    # The same meaning as compose: every non-secret setting they share has the same value.
+    # The same meaning as compose: every non-secret setting they share has the same value, but for
+    # the balancer's addresses, which are the network's own.
     composed = compose()["services"]["parley-1"]["environment"]
     for key, value in config_map["data"].items():
-        if key in composed:
+        if key in composed and key != "PARLEY_TRUSTED_PROXIES":
             assert str(composed[key]) == value, key
 
 
@@ -301,6 +321,14 @@ def test_the_nginx_config_balances_sockets_and_outlives_the_ping_period():
     for directive in ("proxy_read_timeout", "proxy_send_timeout"):
         seconds = int(re.search(rf"{directive}\s+(\d+)s;", ws).group(1))
         assert seconds > 90, f"{directive} {seconds}s: a socket is allowed 90 s of silence, pinged every 30 s"
+
+
+def test_the_nginx_config_drops_slow_and_greedy_clients():
+    conf = NGINX_CONF.read_text()
+    for directive in ("client_header_timeout", "client_body_timeout"):
+        assert int(re.search(rf"{directive}\s+(\d+)s;", conf).group(1)) <= 15, directive
+    assert re.search(r"limit_conn_zone\s+\$binary_remote_addr\s+zone=(\w+):", conf)
+    assert re.search(r"limit_conn\s+\w+\s+\d+;", conf)
 
 
 def test_the_nginx_config_passes_nginx_t():

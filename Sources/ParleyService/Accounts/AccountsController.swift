@@ -11,7 +11,7 @@ public struct AccountsController: Sendable {
     let presence: ClusterPresence
     let throttle: LoginThrottle
     let registrations: AddressRateLimiter
-    let trustProxy: Bool
+    let trustedProxies: TrustedProxies
 
     public init(
         users: UserStore,
@@ -22,7 +22,7 @@ public struct AccountsController: Sendable {
         presence: ClusterPresence,
         throttle: LoginThrottle,
         registrations: AddressRateLimiter,
-        trustProxy: Bool
+        trustedProxies: TrustedProxies
     ) {
         self.users = users
         self.sessions = sessions
@@ -32,7 +32,7 @@ public struct AccountsController: Sendable {
         self.presence = presence
         self.throttle = throttle
         self.registrations = registrations
-        self.trustProxy = trustProxy
+        self.trustedProxies = trustedProxies
     }
 
     public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
@@ -45,7 +45,7 @@ public struct AccountsController: Sendable {
     }
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Envelope<Profile> {
-        guard registrations.allow(context.clientAddress(of: request, trustProxy: trustProxy)) else {
+        guard registrations.allow(context.clientAddress(of: request, trustedProxies: trustedProxies)) else {
             throw ParleyError(.rateLimited)
         }
         let fields = try await RequestFields.parse(request)

@@ -6,7 +6,7 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``AuthenticationMiddleware`` on the routes that need a signed-in user.
     public var identity: TokenIdentity?
-    /// The peer's IP address (the balancer's, when there is one: see ``clientAddress(of:trustProxy:)``).
+    /// The peer's IP address (the balancer's, when there is one: see ``clientAddress(of:trustedProxies:)``).
     public let peerAddress: String?
 
     public init(source: Source) {
@@ -14,10 +14,9 @@ public struct AppRequestContext: RequestContext {
         self.peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
-    /// The client's address: `X-Real-IP` when the balancer is trusted to set it, else the peer's.
-    public func clientAddress(of request: Request, trustProxy: Bool) -> String? {
-        if trustProxy, let forwarded = request.headers[.xRealIP], !forwarded.isEmpty { return forwarded }
-        return peerAddress
+    /// The client's address: `X-Real-IP` when the peer is a trusted balancer, else the peer's.
+    func clientAddress(of request: Request, trustedProxies: TrustedProxies) -> IPAddress? {
+        trustedProxies.clientAddress(peer: peerAddress.flatMap(IPAddress.init), realIP: request.headers[.xRealIP])
     }
 
     /// Bodies are read with their own limit (``RequestFields/maximumBodySize``).

@@ -85,7 +85,16 @@ public func buildNode(
     )
     let application = Application(
         router: buildRouter(configuration: configuration, dependencies: dependencies, metrics: metrics),
-        server: .parley(delegate: gateway, timings: SocketTimings(), trustProxy: configuration.trustProxy),
+        server: .parley(
+            delegate: gateway,
+            timings: SocketTimings(),
+            connectionGuard: ConnectionGuard(
+                trustedProxies: configuration.trustedProxies,
+                requestHeadTimeout: configuration.requestHeadTimeout,
+                idleTimeout: configuration.idleTimeout,
+                limit: configuration.connectionsPerAddress
+            )
+        ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley"),
         services: [dependencies.database.client, dependencies.redis, dependencies.subscriber],
         onServerRunning: { channel in
@@ -125,7 +134,7 @@ func buildRouter(
         presence: dependencies.presence,
         throttle: LoginThrottle(redis: dependencies.redis, keys: dependencies.presence.keys, logger: dependencies.logger),
         registrations: AddressRateLimiter(limit: configuration.registrationRatePerHour, per: .seconds(3600)),
-        trustProxy: configuration.trustProxy
+        trustedProxies: configuration.trustedProxies
     ).addRoutes(to: router, authentication: authentication)
     ApplyController(
         applies: dependencies.applies, friends: dependencies.friends, users: dependencies.users,

@@ -29,8 +29,15 @@ public struct ParleyConfiguration: Sendable {
     public var socketRatePerMinute = 600
     /// Registrations per client address per hour on this node; 0 turns the limit off.
     public var registrationRatePerHour = 60
-    /// Take the client address from `X-Real-IP` (set by the balancer) instead of the connection.
-    public var trustProxy = false
+    /// The balancers whose `X-Real-IP` names the client; from any other peer the header is ignored.
+    public var trustedProxies = TrustedProxies.none
+    /// A new connection's first request head must arrive within this, or the connection is closed.
+    public var requestHeadTimeout: Duration = .seconds(10)
+    /// An HTTP connection with no request in progress is closed after this long.
+    public var idleTimeout: Duration = .seconds(60)
+    /// Open connections (HTTP and sockets) per client address; 0 for no limit. Trusted proxies are
+    /// not counted: behind a balancer, the balancer caps connections per client.
+    public var connectionsPerAddress = 1_000
     /// The `host:port` other nodes and operators reach this node at, shown in the registry;
     /// the listen address when `nil` (which says little when listening on 0.0.0.0).
     public var advertiseAddress: String?
@@ -91,9 +98,28 @@ public struct ParleyConfiguration: Sendable {
         registrationRatePerHour =
             try reader.integer("reg.rate", environment: "PARLEY_REG_RATE", in: 0...1_000_000) ?? registrationRatePerHour
         advertiseAddress = reader.string(forKey: "advertise.address").flatMap { $0.isEmpty ? nil : $0 }
-        if let trust = reader.string(forKey: "trust.proxy") {
-            trustProxy = ["1", "true", "yes"].contains(trust.lowercased())
+        if reader.string(forKey: "trust.proxy") != nil {
+            throw ConfigurationError.invalid(
+                "PARLEY_TRUST_PROXY",
+                reason: "replaced by PARLEY_TRUSTED_PROXIES, the balancer's addresses as CIDR blocks (e.g. 10.0.0.0/8)"
+            )
         }
+        if let list = reader.string(forKey: "trusted.proxies") {
+            switch TrustedProxies.parse(list) {
+            case .success(let proxies): trustedProxies = proxies
+            case .failure(let invalid):
+                throw ConfigurationError.invalid("PARLEY_TRUSTED_PROXIES", reason: "not an address or CIDR block: \(invalid.text)")
+            }
+        }
+        if let seconds = try reader.integer("request.head.timeout", environment: "PARLEY_REQUEST_HEAD_TIMEOUT", in: 1...300) {
+            requestHeadTimeout = .seconds(seconds)
+        }
+        if let seconds = try reader.integer("idle.timeout", environment: "PARLEY_IDLE_TIMEOUT", in: 1...3_600) {
+            idleTimeout = .seconds(seconds)
+        }
+        connectionsPerAddress =
+            try reader.integer("connections.per.address", environment: "PARLEY_CONNECTIONS_PER_ADDRESS", in: 0...1_000_000)
+            ?? connectionsPerAddress
         if let level = reader.string(forKey: "log.level") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError.invalid("PARLEY_LOG_LEVEL", reason: "unknown level \(level)")

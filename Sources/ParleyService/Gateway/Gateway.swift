@@ -89,11 +89,11 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     // MARK: Sockets
 
-    public func socketOpened(_ socket: SocketHandle, token: String?, address: String?) {
+    public func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?) {
         metrics.sockets.increment()
         guard newSockets.allow(address) else {
             metrics.connectRefused("rate_limited")
-            logger.notice("Socket refused: its address opened more than PARLEY_SOCKET_RATE per minute", metadata: ["address": "\(address ?? "?")"])
+            logger.notice("Socket refused: its address opened more than PARLEY_SOCKET_RATE per minute", metadata: ["address": "\(address?.text ?? "?")"])
             socket.tryAgainLater()
             return
         }

@@ -31,8 +31,8 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 
     public let responder: HTTPChannelHandler.Responder
     let sockets: SocketSettings
-    /// Take the client's address from `X-Real-IP`, set by a trusted balancer.
-    let trustProxy: Bool
+    /// Per-address connection limits, timeouts, and whose `X-Real-IP` to believe.
+    let connectionGuard: ConnectionGuard
     private static let nextSocketID = Atomic<UInt64>(1)
 
     /// Small receive buffers from a connection's first read on: an idle socket keeps the buffer its
@@ -47,20 +47,37 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         responder: @escaping HTTPChannelHandler.Responder,
         delegate: any SocketLifecycleDelegate,
         timings: SocketTimings,
-        trustProxy: Bool
+        connectionGuard: ConnectionGuard
     ) {
         self.responder = responder
         self.sockets = SocketSettings(delegate: delegate, timings: timings)
-        self.trustProxy = trustProxy
+        self.connectionGuard = connectionGuard
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        let peer = channel.remoteAddress?.ipAddress.flatMap(IPAddress.init)
+        guard connectionGuard.admit(channel, peer: peer) else {
+            NodeMetrics.connectionDropped("per_address")
+            logger.debug("Connection refused: its address holds PARLEY_CONNECTIONS_PER_ADDRESS already", metadata: ["address": "\(peer?.text ?? "?")"])
+            channel.close(promise: nil)
+            // A failed setup would be an error on the listening channel: the value carries it instead.
+            let refused: EventLoopFuture<UpgradeResult> = channel.eventLoop.makeFailedFuture(ConnectionRefused())
+            return channel.eventLoop.makeSucceededFuture(Value(upgradeResult: refused, channel: channel))
+        }
+        return channel.eventLoop.makeCompletedFuture {
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffer)
             let upgradeAsked = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+            // A request head that has not arrived in time (a client trickling bytes) ends the
+            // connection; HTTPConnectionStateHandler's idle timeout takes over after the first request.
+            let headDeadline = channel.eventLoop.scheduleTask(in: connectionGuard.requestHeadTimeout) {
+                NodeMetrics.connectionDropped("head_timeout")
+                channel.close(promise: nil)
+            }
+            channel.closeFuture.whenComplete { _ in headDeadline.cancel() }
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: FrameAggregator.maximumMessageSize,
                 shouldUpgrade: { [delegate = sockets.delegate] channel, head in
+                    headDeadline.cancel()
                     upgradeAsked.value = true
                     // Every socket is accepted first: a refused one gets its `fail` frame after the
                     // upgrade, as the client expects (API.md §5). Only a draining node declines, and
@@ -68,14 +85,17 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     let isGateway = head.method == .GET && head.uri.split(separator: "?").first == "/ws"
                     return channel.eventLoop.makeSucceededFuture(isGateway && delegate.isAcceptingSockets ? HTTPHeaders() : nil)
                 },
-                upgradePipelineHandler: { [sockets, trustProxy] channel, head in
+                upgradePipelineHandler: { [sockets, connectionGuard] channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         let handle = SocketHandle(id: Self.nextSocketID.add(1, ordering: .relaxed).oldValue, channel: channel)
                         try channel.pipeline.syncOperations.addHandler(
                             SocketHandler(
                                 handle: handle,
                                 token: Self.token(in: head.uri),
-                                address: (trustProxy ? head.headers.first(name: "X-Real-IP") : nil) ?? channel.remoteAddress?.ipAddress,
+                                address: connectionGuard.trustedProxies.clientAddress(
+                                    peer: peer,
+                                    realIP: head.headers.first(name: "X-Real-IP")
+                                ),
                                 settings: sockets
                             )
                         )
@@ -86,10 +106,11 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             )
             let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
                 upgraders: [upgrader],
-                notUpgradingCompletionHandler: { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                notUpgradingCompletionHandler: { [idleTimeout = connectionGuard.idleTimeout] channel in
+                    headDeadline.cancel()
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
@@ -134,6 +155,9 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
+    /// The connection was closed at once by ``ConnectionGuard``.
+    struct ConnectionRefused: Error {}
+
     /// The `token` query parameter of `/ws?token=…`.
     static func token(in uri: String) -> String? {
         guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
@@ -151,9 +175,13 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with Parley's WebSocket gateway on `/ws`.
-    public static func parley(delegate: any SocketLifecycleDelegate, timings: SocketTimings, trustProxy: Bool) -> HTTPServerBuilder {
+    public static func parley(
+        delegate: any SocketLifecycleDelegate,
+        timings: SocketTimings,
+        connectionGuard: ConnectionGuard
+    ) -> HTTPServerBuilder {
         .init { responder in
-            GatewayChildChannel(responder: responder, delegate: delegate, timings: timings, trustProxy: trustProxy)
+            GatewayChildChannel(responder: responder, delegate: delegate, timings: timings, connectionGuard: connectionGuard)
         }
     }
 }

@@ -49,7 +49,7 @@ public protocol SocketLifecycleDelegate: Sendable {
     var isAcceptingSockets: Bool { get }
     /// The upgrade completed; `token` is the `token` query parameter, if any, and `address` the
     /// client's IP address.
-    func socketOpened(_ socket: SocketHandle, token: String?, address: String?)
+    func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?)
     /// The socket is gone, whoever closed it.
     func socketClosed(_ socket: SocketHandle)
 }

@@ -24,11 +24,13 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let handle: SocketHandle
     /// What the client sent with its upgrade, until ``handlerAdded(context:)`` hands it on.
-    private var opening: (token: String?, address: String?)?
+    private var opening: (token: String?, address: IPAddress?)?
     private let settings: SocketSettings
     private var state = State.open
     private var aggregator = FrameAggregator()
     private var lastHeard = NIODeadline.uptimeNanoseconds(0)
+    /// A read the pipeline asked for while the outbound buffer was over its high-water mark.
+    private var isReadWithheld = false
     /// Set while the handler is in the pipeline, for the wheel's visits.
     private var context: ChannelHandlerContext?
     private var keepAliveWheel: KeepAliveWheel?
@@ -38,7 +40,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     init(
         handle: SocketHandle,
         token: String?,
-        address: String?,
+        address: IPAddress?,
         settings: SocketSettings
     ) {
         self.handle = handle
@@ -79,6 +81,27 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     // MARK: Client → server
+
+    /// Reads only while the client takes what the node writes: whatever a client sends makes the
+    /// node write (pongs, close frames), so one that floods pings and never reads would otherwise grow
+    /// the outbound buffer without bound. Past the high-water mark nothing more is read; the kernel's
+    /// buffers fill and the client's sends block, and a client that stays that way is silent, so the
+    /// keep-alive closes it after ``SocketTimings/silenceLimit``.
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            isReadWithheld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, isReadWithheld {
+            isReadWithheld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)

@@ -35,6 +35,12 @@ public struct NodeMetrics: Sendable {
         Counter(label: "parley_kicks_received_total", dimensions: [("reason", reason.rawValue)]).increment()
     }
 
+    /// A connection closed before its first request: `per_address` (over
+    /// `PARLEY_CONNECTIONS_PER_ADDRESS`) or `head_timeout` (no request head in time).
+    static func connectionDropped(_ reason: String) {
+        Counter(label: "parley_connections_dropped_total", dimensions: [("reason", reason)]).increment()
+    }
+
     static func redisError(_ operation: String) {
         Counter(label: "parley_redis_errors_total", dimensions: [("operation", operation)]).increment()
     }

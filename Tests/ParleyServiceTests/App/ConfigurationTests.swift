@@ -33,8 +33,9 @@ struct ConfigurationTests {
             "PARLEY_REDIS_PREFIX": "p:", "PARLEY_JWT_SECRET": String(repeating: "s", count: 32), "PARLEY_TOKEN_TTL": "3600",
             "PARLEY_ADMIN_TOKEN": "adm", "PARLEY_BCRYPT_COST": "12", "PARLEY_HEARTBEAT": "2", "PARLEY_PRESENCE_TTL": "7",
             "PARLEY_LOG_LEVEL": "debug", "PARLEY_LOG_FORMAT": "json", "PARLEY_CORS_ORIGINS": "https://a.example, https://b.example",
-            "PARLEY_SOCKET_RATE": "0", "PARLEY_REG_RATE": "5", "PARLEY_TRUST_PROXY": "1",
-            "PARLEY_ADVERTISE_ADDRESS": "10.0.0.7:8080",
+            "PARLEY_SOCKET_RATE": "0", "PARLEY_REG_RATE": "5", "PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,::1",
+            "PARLEY_ADVERTISE_ADDRESS": "10.0.0.7:8080", "PARLEY_REQUEST_HEAD_TIMEOUT": "3", "PARLEY_IDLE_TIMEOUT": "20",
+            "PARLEY_CONNECTIONS_PER_ADDRESS": "50",
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
@@ -53,13 +54,19 @@ struct ConfigurationTests {
         #expect(configuration.corsOrigins == ["https://a.example", "https://b.example"])
         #expect(configuration.socketRatePerMinute == 0)
         #expect(configuration.registrationRatePerHour == 5)
-        #expect(configuration.trustProxy)
+        #expect(configuration.trustedProxies == (try TrustedProxies.parse("10.0.0.0/8,::1").get()))
+        #expect(configuration.requestHeadTimeout == .seconds(3))
+        #expect(configuration.idleTimeout == .seconds(20))
+        #expect(configuration.connectionsPerAddress == 50)
         #expect(configuration.advertiseAddress == "10.0.0.7:8080")
     }
 
     @Test(arguments: [
         ["PARLEY_PORT": "http"], ["PARLEY_PORT": "70000"], ["PARLEY_BCRYPT_COST": "3"], ["PARLEY_LOG_LEVEL": "loud"],
         ["PARLEY_HEARTBEAT": "10", "PARLEY_PRESENCE_TTL": "5"], ["PARLEY_LOG_FORMAT": "xml"],
+        ["PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,nginx"], ["PARLEY_REQUEST_HEAD_TIMEOUT": "0"],
+        // Replaced: a node must not start believing every peer's X-Real-IP, nor silently ignore it.
+        ["PARLEY_TRUST_PROXY": "1"],
     ])
     func refusesNonsenseWithTheVariablesName(environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try configuration(environment) }
@@ -70,38 +77,5 @@ struct ConfigurationTests {
         let error = try #require(throws: ConfigurationError.self) { try short.requiredJWTSecret() }
         #expect(error.description.contains("PARLEY_JWT_SECRET"))
         #expect(error.description.contains("32"))
-    }
-}
-
-@Suite("AddressRateLimiter")
-struct AddressRateLimiterTests {
-    @Test func countsPerAddressAndWindow() {
-        var windows = AddressRateLimiter.Windows(limit: 2, window: .seconds(60), capacity: 10)
-        let start = ContinuousClock.now
-        let answers = [
-            windows.allow("a", now: start), windows.allow("a", now: start), windows.allow("a", now: start + .seconds(59)),
-            windows.allow("b", now: start + .seconds(59)), windows.allow("a", now: start + .seconds(60)),
-        ]
-        #expect(answers == [true, true, false, true, true])
-    }
-
-    @Test func staysBoundedUnderManyAddresses() {
-        var windows = AddressRateLimiter.Windows(limit: 1, window: .seconds(60), capacity: 3)
-        let start = ContinuousClock.now
-        let filled = ["a", "b", "c"].map { windows.allow($0, now: start) }
-        #expect(filled == [true, true, true])
-        // Full of live windows: new addresses pass without being remembered.
-        let unremembered = [windows.allow("d", now: start), windows.allow("d", now: start)]
-        #expect(unremembered == [true, true])
-        #expect(windows.counts.count == 3)
-        // Once the windows expire, room is made again.
-        let afterExpiry = windows.allow("e", now: start + .seconds(61))
-        #expect(afterExpiry)
-        #expect(windows.counts.count == 1)
-    }
-
-    @Test func zeroTurnsItOff() {
-        let limiter = AddressRateLimiter(limit: 0, per: .seconds(60))
-        for _ in 0..<100 { #expect(limiter.allow("a")) }
     }
 }

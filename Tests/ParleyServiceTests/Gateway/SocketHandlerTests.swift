@@ -12,7 +12,7 @@ struct SocketHandlerTests {
         let opened = Mutex<[String?]>([])
         let closed = Mutex(0)
         var isAcceptingSockets: Bool { true }
-        func socketOpened(_ socket: SocketHandle, token: String?, address: String?) { opened.withLock { $0.append(token) } }
+        func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?) { opened.withLock { $0.append(token) } }
         func socketClosed(_ socket: SocketHandle) { closed.withLock { $0 += 1 } }
     }
 
@@ -23,7 +23,7 @@ struct SocketHandlerTests {
         let handle = SocketHandle(id: 1, channel: channel)
         try channel.pipeline.syncOperations.addHandler(
             SocketHandler(
-                handle: handle, token: "abc", address: "127.0.0.1",
+                handle: handle, token: "abc", address: IPAddress("127.0.0.1"),
                 settings: SocketSettings(delegate: recorder, timings: SocketTimings())
             )
         )
@@ -53,6 +53,37 @@ struct SocketHandlerTests {
         let pong = try #require(try sent())
         #expect(pong.opcode == .pong)
         #expect(Array(pong.data.readableBytesView) == [1, 2, 3])
+    }
+
+    /// Counts the reads that reach the transport.
+    final class ReadCounter: ChannelOutboundHandler {
+        typealias OutboundIn = Never
+        var reads = 0
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
+        }
+    }
+
+    /// A ping flood from a client that never reads: past the outbound high-water mark the socket stops
+    /// reading (so no more pongs pile up) until the client takes what it was sent.
+    @Test func readsNothingWhileTheClientTakesNothing() throws {
+        let counter = ReadCounter()
+        try channel.pipeline.syncOperations.addHandler(counter, position: .first)
+        channel.read()
+        #expect(counter.reads == 1)
+
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        try receive(.ping, [1])
+        channel.read()
+        #expect(counter.reads == 1, "no read while the output is over its limit")
+
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(counter.reads == 2, "the withheld read goes out once the client catches up")
+        channel.read()
+        #expect(counter.reads == 3)
     }
 
     @Test func ignoresClientMessages() throws {
