@@ -10,14 +10,14 @@ import Synchronization
 /// connect sends it. A node dying between the write and the delete sends it again (the client can
 /// tell by the message id), so nothing accepted is ever lost.
 ///
-/// One pass per account at a time keeps the order; a nudge during a pass asks for another.
+/// One pass per account at a time keeps the order (``DeliveryPasses``); a nudge during a pass asks
+/// for another, to the socket it names.
 final class MessageCourier: Sendable {
     static let batchSize = 100
 
     private let messages: MessageStore
     private let logger: Logger
-    /// Accounts with a pass under way, and whether another pass was asked for meanwhile.
-    private let passes = Mutex<[Int: Bool]>([:])
+    private let passes = Mutex(DeliveryPasses<SocketHandle>())
 
     init(messages: MessageStore, logger: Logger) {
         self.messages = messages
@@ -26,44 +26,30 @@ final class MessageCourier: Sendable {
 
     /// Sends what waits for `userID` to `socket`.
     func deliver(to userID: Int, via socket: SocketHandle) {
-        let start = passes.withLock { passes -> Bool in
-            if passes[userID] != nil {
-                passes[userID] = true
-                return false
-            }
-            passes[userID] = false
-            return true
-        }
-        if start {
-            Task { await self.run(userID: userID, socket: socket) }
-        }
+        guard let first = passes.withLock({ $0.request(userID: userID, socket: socket) }) else { return }
+        Task { await self.run(userID: userID, socket: first) }
     }
 
-    private func run(userID: Int, socket: SocketHandle) async {
+    private func run(userID: Int, socket first: SocketHandle) async {
+        var socket = first
         while true {
-            let more: Bool
+            var more = false
+            var failed = false
             do {
-                more = try await pass(userID: userID, socket: socket)
+                more = try await batch(userID: userID, socket: socket)
             } catch {
-                logger.notice("Delivery stopped; the frames wait for the next connect", metadata: ["user.id": "\(userID)", "error": "\(error)"])
-                passes.withLock { $0[userID] = nil }
-                return
+                failed = true
+                logger.notice("Delivery to a socket stopped; its frames wait", metadata: ["user.id": "\(userID)", "error": "\(error)"])
             }
-            let again = passes.withLock { passes -> Bool in
-                if more || passes[userID] == true {
-                    passes[userID] = false
-                    return true
-                }
-                passes[userID] = nil
-                return false
-            }
-            if !again { return }
+            let ended = socket
+            guard let next = passes.withLock({ $0.batchEnded(userID: userID, socket: ended, more: more, failed: failed) }) else { return }
+            socket = next
         }
     }
 
     /// One batch: write in order, wait for the last write, then acknowledge. Returns whether the
     /// batch was full (more may wait).
-    private func pass(userID: Int, socket: SocketHandle) async throws -> Bool {
+    private func batch(userID: Int, socket: SocketHandle) async throws -> Bool {
         let batch = try await messages.pending(for: userID, limit: Self.batchSize)
         guard let last = batch.last else { return false }
         for (_, frame) in batch.dropLast() { socket.send(frame) }
