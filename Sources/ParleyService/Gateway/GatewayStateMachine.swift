@@ -39,7 +39,15 @@ struct GatewayStateMachine {
         var claimInFlight: ConnectionID?
         /// The newest supersession seen while a claim was in flight.
         var supersession: Supersession?
-        var isSubscribed = false
+        var subscription = Subscription.none
+    }
+
+    private enum Subscription {
+        case none
+        /// Asked of Redis, not confirmed yet: the subscriber already holds the channel in its desired
+        /// set (and re-subscribes it on every reconnect), so forgetting the account must remove it.
+        case requested
+        case confirmed
     }
 
     enum Action: Equatable {
@@ -129,15 +137,18 @@ struct GatewayStateMachine {
         var account = accounts[userID] ?? Account()
         account.connections.insert(connection)
         accounts[userID] = account
-        if account.isSubscribed {
+        switch account.subscription {
+        case .confirmed:
             phases[connection] = .waitingToClaim(userID: userID)
             return claimNext(userID: userID)
+        case .requested:
+            phases[connection] = .subscribing(userID: userID)
+            return []
+        case .none:
+            phases[connection] = .subscribing(userID: userID)
+            accounts[userID]?.subscription = .requested
+            return [.subscribe(userID: userID)]
         }
-        phases[connection] = .subscribing(userID: userID)
-        let alreadyAsked = account.connections.contains { other in
-            other != connection && phases[other] == .subscribing(userID: userID)
-        }
-        return alreadyAsked ? [] : [.subscribe(userID: userID)]
     }
 
     mutating func authenticationFailed(_ connection: ConnectionID, reason: SocketCloseReason) -> [Action] {
@@ -155,7 +166,7 @@ struct GatewayStateMachine {
 
     mutating func subscribed(userID: Int) -> [Action] {
         guard var account = accounts[userID] else { return [.unsubscribe(userID: userID)] }
-        account.isSubscribed = true
+        account.subscription = .confirmed
         for connection in account.connections where phases[connection] == .subscribing(userID: userID) {
             phases[connection] = .waitingToClaim(userID: userID)
         }
@@ -168,8 +179,12 @@ struct GatewayStateMachine {
         guard var account = accounts[userID] else { return [] }
         account.claimInFlight = nil
         account.supersession = nil
+        // A subscription that was never confirmed is withdrawn: the sockets waiting for it close,
+        // and the next socket of the account asks anew.
+        let withdrawn = account.subscription == .requested
+        if withdrawn { account.subscription = .none }
         accounts[userID] = account
-        let actions: [Action] = account.connections.sorted().compactMap { connection in
+        var actions: [Action] = account.connections.sorted().compactMap { connection in
             switch phases[connection] {
             case .subscribing, .waitingToClaim, .claiming:
                 phases[connection] = .closing(userID: userID, generation: nil)
@@ -178,6 +193,7 @@ struct GatewayStateMachine {
                 return nil
             }
         }
+        if withdrawn { actions.append(.unsubscribe(userID: userID)) }
         return actions + forgetIfUnused(userID: userID)
     }
 
@@ -282,7 +298,7 @@ struct GatewayStateMachine {
     private mutating func forgetIfUnused(userID: Int) -> [Action] {
         guard let account = accounts[userID], account.connections.isEmpty, account.claimInFlight == nil else { return [] }
         accounts[userID] = nil
-        return account.isSubscribed ? [.unsubscribe(userID: userID)] : []
+        return account.subscription == .none ? [] : [.unsubscribe(userID: userID)]
     }
 
     private mutating func supersede(userID: Int, below generation: Generation, reason: SocketCloseReason) -> [Action] {

@@ -160,7 +160,20 @@ struct GatewayStateMachineTests {
         var machine = Machine()
         _ = machine.socketOpened(1)
         _ = machine.authenticated(1, userID: 7)
-        #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1)])
+        #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1), .unsubscribe(userID: 7)])
+    }
+
+    /// Issue 13, hole 5: a subscribe that failed or timed out left the channel in the subscriber's
+    /// desired set for good, re-subscribed on every reconnect.
+    @Test func aSubscriptionThatFailedIsStillWithdrawnWhenTheAccountGoes() {
+        var machine = Machine()
+        _ = machine.socketOpened(1)
+        #expect(machine.authenticated(1, userID: 7) == [.subscribe(userID: 7)])
+        _ = machine.socketOpened(2)
+        #expect(machine.authenticated(2, userID: 7) == [], "asked once")
+        #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1), .tryAgainLater(2), .unsubscribe(userID: 7)])
+        _ = machine.socketOpened(3)
+        #expect(machine.authenticated(3, userID: 7) == [.subscribe(userID: 7)], "the next socket asks anew")
     }
 
     @Test func drainingClosesEverySocketAndRefusesNewOnes() {
