@@ -26,7 +26,19 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         /// The identity each socket authenticated as, kept until its session is checked again after
         /// the claim, or until the socket closes.
         var identities: [UInt64: TokenIdentity] = [:]
+        /// Presence entries Redis could not release, tried again at every heartbeat: an entry left
+        /// behind names a live node, so no reaper would ever clear it.
+        var failedReleases: Set<Release> = []
     }
+
+    struct Release: Hashable {
+        var userID: Int
+        var generation: Int64
+    }
+
+    /// Releases kept for another try at most; past that the oldest are let go (the account's next
+    /// claim replaces its entry anyway).
+    static let failedReleaseCapacity = 100_000
 
     let presence: ClusterPresence
     let subscriber: RedisSubscriber
@@ -218,9 +230,22 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             try await presence.release(userID: userID, generation: generation)
         } catch {
             NodeMetrics.redisError("release")
-            // The heartbeat's reaper or the next claim corrects it; presence is rebuildable.
-            logger.notice("Cannot release presence", metadata: ["user.id": "\(userID)", "error": "\(error)"])
+            logger.notice("Cannot release presence; trying again at the next heartbeat", metadata: ["user.id": "\(userID)", "error": "\(error)"])
+            state.withLock { state in
+                if state.failedReleases.count >= Self.failedReleaseCapacity, let any = state.failedReleases.first {
+                    state.failedReleases.remove(any)
+                }
+                state.failedReleases.insert(Release(userID: userID, generation: generation))
+            }
         }
+    }
+
+    private func retryFailedReleases() async {
+        let releases = state.withLock { state in
+            defer { state.failedReleases = [] }
+            return state.failedReleases
+        }
+        for release in releases { await self.release(userID: release.userID, generation: release.generation) }
     }
 
     // MARK: Subscriptions
@@ -344,15 +369,23 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     // MARK: Heartbeat
 
+    /// What the heartbeat remembers from one beat to the next.
+    private struct Registration {
+        /// A heartbeat has succeeded: Redis knew this node once.
+        var isRegistered = false
+        /// Redis forgot the node and its sockets are not all back yet: tried at every beat until done.
+        var needsRestore = false
+    }
+
     private func runHeartbeat() async {
         for await _ in serverListeningSignal { break }
-        var registered = false
+        var registration = Registration()
         var previous = ContinuousClock.now - configuration.heartbeat
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let start = ContinuousClock.now
             metrics.heartbeatLag.record(Double((start - previous - configuration.heartbeat).nanoseconds) / 1e9)
             previous = start
-            await beat(registered: &registered)
+            await beat(&registration)
             metrics.heartbeatDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
             metrics.accountsOnline.record(liveSocketCount)
             try? await Task.sleep(for: configuration.heartbeat)
@@ -367,27 +400,50 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     }
 
     /// One heartbeat: refresh the node's card, apply the supersessions queued for it (a lost kick
-    /// message still closes its socket), re-register after Redis lost its data, clear dead nodes.
-    private func beat(registered: inout Bool) async {
+    /// message still closes its socket), re-register after Redis lost its data, retry failed
+    /// releases, clear dead nodes.
+    private func beat(_ registration: inout Registration) async {
         do {
             let beat = try await presence.heartbeat(card: card())
             for entry in beat.supersessions {
                 applySupersession(userID: entry.userID, generation: entry.generation, reason: entry.reason, sentMilliseconds: nil)
             }
-            if registered, !beat.wasRegistered {
-                let sockets = state.withLock { state in
-                    state.machine.liveSockets.map { ($0.connection, $0.userID, $0.generation, state.liveSince[$0.connection] ?? 0) }
-                }
-                logger.notice("Redis forgot this node; registering its sockets again", metadata: ["sockets": "\(sockets.count)"])
-                try await presence.restore(sockets)
+            if registration.isRegistered, !beat.wasRegistered { registration.needsRestore = true }
+            registration.isRegistered = true
+            if registration.needsRestore {
+                try await reregister()
+                registration.needsRestore = false
             }
-            registered = true
+            await retryFailedReleases()
             for node in try await presence.reapDeadNodes(now: beat.redisTimeMilliseconds) {
                 logger.notice("Cleared a dead node's presence", metadata: ["dead.node": "\(node)"])
             }
         } catch {
             NodeMetrics.redisError("heartbeat")
             logger.warning("Heartbeat failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Puts the node's live sockets back into presence after Redis forgot them (it restarted empty,
+    /// or the node was away past the TTL and was reaped). A socket whose account a newer generation
+    /// took meanwhile — a socket elsewhere, a login, a logout — closes now: its kick was published
+    /// while this node could not hear it, and no inbox kept it.
+    private func reregister() async throws {
+        let sockets = state.withLock { state in
+            state.machine.liveSockets.map { ($0.connection, $0.userID, $0.generation, state.liveSince[$0.connection] ?? 0) }
+        }
+        logger.notice("Redis forgot this node; registering its sockets again", metadata: ["sockets": "\(sockets.count)"])
+        let superseded = try await presence.restore(sockets)
+        for entry in superseded {
+            applySupersession(userID: entry.userID, generation: entry.generation, reason: entry.reason, sentMilliseconds: nil)
+        }
+        // A socket that closed while the restore ran was put back with the rest: give its entry back.
+        let closed = state.withLock { state in
+            sockets.filter { socket in state.machine.phases[socket.0] != .live(userID: socket.1, generation: socket.2) }
+        }
+        for (_, userID, generation, _) in closed { await release(userID: userID, generation: generation) }
+        if !superseded.isEmpty {
+            logger.notice("Closed sockets superseded while Redis had forgotten this node", metadata: ["sockets": "\(superseded.count)"])
         }
     }
 

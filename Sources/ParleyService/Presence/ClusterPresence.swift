@@ -127,15 +127,33 @@ public struct ClusterPresence: Sendable {
         return Beat(wasRegistered: existed == 1, supersessions: supersessions, redisTimeMilliseconds: now)
     }
 
-    /// Puts back the presence of live sockets after Redis lost it, in batches.
-    func restore(_ sockets: [(connection: UInt64, userID: Int, generation: Int64, since: Int64)]) async throws {
+    /// A newer generation that closes this node's socket of the account.
+    struct Supersession: Equatable {
+        var userID: Int
+        var generation: Int64
+        var reason: SocketCloseReason
+    }
+
+    /// Puts back the presence of live sockets after Redis lost it, in batches; returns the sockets
+    /// that a newer generation superseded meanwhile, which the node must close.
+    func restore(_ sockets: [(connection: UInt64, userID: Int, generation: Int64, since: Int64)]) async throws -> [Supersession] {
+        var superseded: [Supersession] = []
         for batch in sockets.chunked(by: 500) {
             var arguments: [any RESPArgument] = [keys.prefix, nodeID]
             for socket in batch {
                 arguments += [String(socket.userID), String(socket.generation), String(socket.connection), String(socket.since)]
             }
-            try await redis.evaluate(ClusterScripts.restore, keys: [keys.nodeUsers(nodeID)], arguments: arguments)
+            let reply = try await redis.evaluate(ClusterScripts.restore, keys: [keys.nodeUsers(nodeID)], arguments: arguments)
+            guard case .array(let entries) = reply else { throw UnexpectedReply(script: "restore", reply: reply) }
+            for case .array(let fields) in entries {
+                guard fields.count == 3, let user = fields[0].string.flatMap({ Int($0) }),
+                    let generation = fields[1].string.flatMap({ Int64($0) }),
+                    let reason = fields[2].string.flatMap(SocketCloseReason.init(rawValue:))
+                else { throw UnexpectedReply(script: "restore", reply: reply) }
+                superseded.append(Supersession(userID: user, generation: generation, reason: reason))
+            }
         }
+        return superseded
     }
 
     /// Clears the presence of nodes that stopped heartbeating (SIGKILL, a lost machine).
@@ -145,16 +163,24 @@ public struct ClusterPresence: Sendable {
         guard case .array(let candidates) = reply else { return [] }
         var reaped: [String] = []
         for case let node? in candidates.map(\.string) where node != nodeID {
-            while let looked = try await redis.evaluate(ClusterScripts.reap, arguments: [keys.prefix, node, "1000"]).int, looked > 0 {}
+            try await clearEntries(of: node)
             reaped.append(node)
         }
         return reaped
     }
 
-    /// Says goodbye on a graceful shutdown: the node leaves the registry at once.
+    /// Says goodbye on a graceful shutdown: the node leaves the registry at once, with whatever
+    /// presence still names it and its set of accounts (node ids change on every rollout, so
+    /// nothing else would ever clear them).
     func deregister() async throws {
-        _ = try await redis.send("DEL", keys.node(nodeID), keys.inbox(nodeID))
-        _ = try await redis.send("ZREM", keys.nodes, nodeID)
+        _ = try await redis.send("DEL", keys.node(nodeID))
+        try await clearEntries(of: nodeID)
+    }
+
+    /// Clears the presence entries still naming `node`, its set of accounts, its inbox and its place
+    /// in the registry, in batches; the node's card must be gone.
+    private func clearEntries(of node: String) async throws {
+        while let looked = try await redis.evaluate(ClusterScripts.reap, arguments: [keys.prefix, node, "1000"]).int, looked > 0 {}
     }
 
     // MARK: Reading

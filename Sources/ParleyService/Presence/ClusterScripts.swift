@@ -9,13 +9,13 @@ enum ClusterScripts {
     /// Shared by the scripts that hand out a generation.
     private static let nextGeneration = """
         local function fmt(n) return string.format('%.0f', n) end
-        local function nextGeneration(key)
+        local function nextGeneration(key, reason)
           local t = redis.call('TIME')
           local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-          local last = tonumber(redis.call('GET', key) or '0')
+          local last = tonumber(string.match(redis.call('GET', key) or '0', '^%d+'))
           local gen = now
           if gen <= last then gen = last + 1 end
-          redis.call('SET', key, fmt(gen), 'EX', 86400)
+          redis.call('SET', key, fmt(gen) .. '|' .. reason, 'EX', 86400)
           return gen, math.floor(now / 1000)
         end
         local function notifyOwner(prefix, presence, uid, gen, reason, ttl)
@@ -43,7 +43,7 @@ enum ClusterScripts {
     /// ARGV: prefix, user id, node id, connection id, inbox ttl.
     /// Returns {generation, 1 when another socket held the account, 1 when delivery was requested}.
     static let claim = RedisScript(nextGeneration + "\n" + """
-        local gen, nowMs = nextGeneration(KEYS[2])
+        local gen, nowMs = nextGeneration(KEYS[2], 'kicked')
         local previous = redis.call('GET', KEYS[1])
         redis.call('SET', KEYS[1], fmt(gen) .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. fmt(nowMs))
         redis.call('SADD', KEYS[3], ARGV[2])
@@ -61,7 +61,7 @@ enum ClusterScripts {
     /// KEYS: presence, generation, user channel, sessions channel. ARGV: prefix, user id, reason,
     /// inbox ttl. Returns the generation.
     static let supersede = RedisScript(nextGeneration + "\n" + """
-        local gen, nowMs = nextGeneration(KEYS[2])
+        local gen, nowMs = nextGeneration(KEYS[2], ARGV[3])
         redis.call('PUBLISH', KEYS[4], ARGV[2])
         redis.call('PUBLISH', KEYS[3], event(ARGV[3], gen, nowMs))
         notifyOwner(ARGV[1], redis.call('GET', KEYS[1]), ARGV[2], gen, ARGV[3], ARGV[4])
@@ -114,27 +114,33 @@ enum ClusterScripts {
         """)
 
     /// After Redis lost its data: put back the presence of the sockets this node holds, unless a
-    /// newer generation took the account meanwhile.
+    /// newer generation took the account meanwhile — a socket elsewhere (the presence), or a login,
+    /// logout or disable (the account's generation key, which keeps the reason). Those sockets are
+    /// superseded while the node was away, and the node must close them: their entries come back.
     ///
     /// KEYS: node users. ARGV: prefix, node id, then (user id, generation, connection id, since ms)…
+    /// Returns {user id, newer generation, reason} for every socket that was superseded.
     static let restore = RedisScript("""
-        local restored = 0
+        local superseded = {}
         for i = 3, #ARGV, 4 do
-          local uid, gen = ARGV[i], ARGV[i + 1]
+          local uid, gen = ARGV[i], tonumber(ARGV[i + 1])
           local key = ARGV[1] .. 'presence:' .. uid
+          local genKey = ARGV[1] .. 'gen:' .. uid
           local current = redis.call('GET', key)
           local currentGen = current and tonumber(string.match(current, '^([^|]*)|')) or 0
-          if currentGen < tonumber(gen) then
-            redis.call('SET', key, gen .. '|' .. ARGV[2] .. '|' .. ARGV[i + 2] .. '|' .. ARGV[i + 3])
+          local last = redis.call('GET', genKey) or '0'
+          local lastGen = tonumber(string.match(last, '^%d+'))
+          if currentGen > gen then
+            table.insert(superseded, {uid, current and string.match(current, '^([^|]*)|'), 'kicked'})
+          elseif lastGen > gen then
+            table.insert(superseded, {uid, string.match(last, '^%d+'), string.match(last, '|(.*)$') or 'kicked'})
+          else
+            redis.call('SET', key, ARGV[i + 1] .. '|' .. ARGV[2] .. '|' .. ARGV[i + 2] .. '|' .. ARGV[i + 3])
             redis.call('SADD', KEYS[1], uid)
-            local genKey = ARGV[1] .. 'gen:' .. uid
-            if tonumber(redis.call('GET', genKey) or '0') < tonumber(gen) then
-              redis.call('SET', genKey, gen, 'EX', 86400)
-            end
-            restored = restored + 1
+            if lastGen < gen then redis.call('SET', genKey, ARGV[i + 1] .. '|kicked', 'EX', 86400) end
           end
         end
-        return restored
+        return superseded
         """)
 
     /// Clears a batch of a dead node's presence entries (only those still naming it), and the node
