@@ -31,17 +31,31 @@ def wait_ready(*nodes):
     wait_until(lambda: all(node.get("/ready")[0] == 200 for node in nodes), timeout=15, message="nodes ready")
 
 
+def socket_on(node, redis):
+    """A new account with a live socket on `node`."""
+    account = node.sign_up()
+    socket = Socket(node.ws, node.login(account))
+    wait_until(lambda: presence_node(redis, account) == node.name, message=f"presence on {node.name}")
+    return account, socket
+
+
+@contextmanager
+def away_while_redis_restarts(away, here, redis):
+    """`away` is stopped while Redis restarts empty and stays stopped for the block, with `here`
+    ready: what the block does, `away` cannot hear, and Redis keeps no trace of `away` for it."""
+    with stopped(away):
+        redis.restart()
+        wait_ready(here)
+        yield
+
+
 def test_a_socket_taken_over_while_its_node_was_cut_off_closes_when_the_node_returns(spawn, redis):
     """Hole 1: Redis restarted empty while node A was away; the account then connected on node B.
     A's re-registration found B's newer generation and skipped the entry, but left A's socket open:
     two live sockets for one account."""
     a, b = spawn("node-away"), spawn("node-here")
-    account = a.sign_up()
-    old = Socket(a.ws, a.login(account))
-    wait_until(lambda: presence_node(redis, account) == "node-away", message="presence on A")
-    with stopped(a):
-        redis.restart()
-        wait_ready(b)
+    account, old = socket_on(a, redis)
+    with away_while_redis_restarts(a, b, redis):
         new = Socket(b.ws, b.login(account))
         wait_until(lambda: presence_node(redis, account) == "node-here", message="presence on B")
     assert old.closed_with(timeout=RETURN_BOUND) == (KICKED, 4409)
@@ -53,12 +67,8 @@ def test_a_socket_whose_session_was_revoked_while_its_node_was_cut_off_closes_wh
     """Hole 1, the login alone: no socket on B, so no presence to compare with, only the account's
     newer generation. A's re-registration put its socket back on a revoked session."""
     a, b = spawn("node-away"), spawn("node-here")
-    account = a.sign_up()
-    old = Socket(a.ws, a.login(account))
-    wait_until(lambda: presence_node(redis, account) == "node-away", message="presence on A")
-    with stopped(a):
-        redis.restart()
-        wait_ready(b)
+    account, old = socket_on(a, redis)
+    with away_while_redis_restarts(a, b, redis):
         b.login(account)
     assert old.closed_with(timeout=RETURN_BOUND) == (KICKED, 4409)
     wait_until(lambda: presence_node(redis, account) is None, message="no presence left")
@@ -68,9 +78,7 @@ def test_a_graceful_shutdown_leaves_nothing_of_the_node_in_redis(spawn, redis):
     """Hole 6: the drain left `node:{id}:users` behind, and pod names change on every rollout, so
     nothing would ever have cleared it."""
     node = spawn("node-leaving")
-    accounts = [node.sign_up() for _ in range(3)]
-    sockets = [Socket(node.ws, node.login(account)) for account in accounts]
-    wait_until(lambda: all(presence_node(redis, account) == "node-leaving" for account in accounts), message="presence")
+    accounts, sockets = zip(*(socket_on(node, redis) for _ in range(3)))
     # What a release that failed during an outage leaves: an entry naming the (live) node.
     redis.cli("SET", "parley:presence:999999", "1|node-leaving|1|0")
     redis.cli("SADD", "parley:node:node-leaving:users", "999999")
