@@ -1,13 +1,19 @@
 """Regression tests for the holes issue 13 found in the cluster protocol: each scripts the fault
 that broke "one live socket per account, the newest, and none on a revoked session"."""
+import base64
+import hashlib
+import hmac
+import json
 import os
 import signal
+import time
 from contextlib import contextmanager
 
-from conftest import HEARTBEAT, PRESENCE_TTL, wait_until
+from conftest import HEARTBEAT, PRESENCE_TTL, SECRET, wait_until
 from sockets import Socket
 from test_gateway import KICKED
 
+TOKEN_EXPIRED = {"msg": "fail", "data": "token 已过期! 请重新获取令牌", "code": "token_expired"}
 # A node that comes back re-registers at its next heartbeat; give it a few.
 RETURN_BOUND = PRESENCE_TTL + 4 * HEARTBEAT
 
@@ -88,3 +94,36 @@ def test_a_graceful_shutdown_leaves_nothing_of_the_node_in_redis(spawn, redis):
     assert all(presence_node(redis, account) is None for account in accounts)
     assert redis.cli("EXISTS", "parley:presence:999999") == "0"
     assert "node-leaving" not in redis.cli("ZRANGE", "parley:nodes", "0", "-1").splitlines()
+
+
+def short_lived(token, seconds):
+    """The same token, signed again with the cluster's secret to expire in `seconds`."""
+    header, payload, _ = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["exp"] = int(time.time()) + seconds
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    signature = hmac.new(SECRET.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
+    return f"{header}.{body}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
+def test_a_login_while_redis_is_down_still_closes_the_old_socket(cluster, redis):
+    """Hole 3: the login revoked the old session in PostgreSQL but could not kick; the old socket
+    stayed open on a revoked session until the new device happened to claim."""
+    a, b = cluster
+    account, old = socket_on(a, redis)
+    redis.stop()
+    try:
+        b.login(account)
+        assert old.closed_with(timeout=4 * HEARTBEAT + 2) == (KICKED, 4409)
+    finally:
+        redis.start()
+        wait_ready(a, b)
+
+
+def test_a_socket_closes_when_its_token_expires(cluster):
+    """Hole 3: token `exp` was checked at connect only."""
+    a, _ = cluster
+    account = a.sign_up()
+    socket = Socket(a.ws, short_lived(a.login(account), seconds=3))
+    assert socket.is_open(wait=1)
+    assert socket.closed_with(timeout=3 + 3 * HEARTBEAT) == (TOKEN_EXPIRED, 4401)

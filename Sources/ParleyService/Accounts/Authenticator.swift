@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks a token the same way for HTTP and for sockets: the signature and claims, then the
 /// session and the user in PostgreSQL (API.md §2), or in the ``SessionCache`` when PostgreSQL
 /// called the session active a moment ago.
@@ -48,6 +50,14 @@ public struct Authenticator: Sendable {
         case .userMissing: throw Refusal.userMissing
         case .userDisabled: throw Refusal.userDisabled
         }
+    }
+
+    /// Why each of the sessions behind `identities` may no longer be used, asking PostgreSQL (never
+    /// the cache); the identities still valid are not in the answer.
+    public func endings(of identities: [TokenIdentity], now: Date = Date()) async throws -> [UUID: SessionEnding] {
+        var endings = try await sessions.endings(of: identities.map(\.sessionID))
+        for identity in identities where identity.expiresAt <= now { endings[identity.sessionID] = .expired }
+        return endings
     }
 
     /// The account's sessions were revoked (in PostgreSQL, already): this node stops trusting what

@@ -9,6 +9,15 @@ public enum RevocationReason: String, Sendable {
 }
 
 /// What the database says of a token's session and user, checked on every authenticated request.
+/// Why a session that was active no longer is.
+public enum SessionEnding: Sendable, Equatable {
+    case revoked(RevocationReason)
+    case expired
+    case userDisabled
+    /// No such session, or its user was deleted.
+    case unknown
+}
+
 public enum SessionState: Sendable, Equatable {
     case active(userID: Int)
     /// Revoked, superseded by a newer login, or unknown.
@@ -87,6 +96,31 @@ public struct SessionStore: Sendable {
             WHERE user_id = \(userID) AND revoked_at IS NULL
             """
         ).collect()
+    }
+
+    /// Why each of `sessionIDs` may no longer be used, in one query; the sessions still active are
+    /// not in the answer.
+    public func endings(of sessionIDs: [UUID]) async throws -> [UUID: SessionEnding] {
+        var endings = Dictionary(uniqueKeysWithValues: sessionIDs.map { ($0, SessionEnding.unknown) })
+        let rows = try await database.query(
+            """
+            SELECT s.id, u.status, s.revoked_reason, s.expires_at > now()
+            FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.id = ANY(\(sessionIDs))
+            """
+        )
+        for try await (id, status, revokedReason, isUnexpired) in rows.decode((UUID, Int16, String?, Bool).self) {
+            if status != 1 {
+                endings[id] = .userDisabled
+            } else if let revokedReason {
+                endings[id] = .revoked(RevocationReason(rawValue: revokedReason) ?? .superseded)
+            } else if !isUnexpired {
+                endings[id] = .expired
+            } else {
+                endings[id] = nil
+            }
+        }
+        return endings
     }
 
     /// The state of a token's session and user, in one query.

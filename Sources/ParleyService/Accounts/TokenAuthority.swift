@@ -24,6 +24,8 @@ public enum TokenRejection: Error, Sendable, Equatable {
 public struct TokenIdentity: Sendable, Equatable {
     public let userID: Int
     public let sessionID: UUID
+    /// The token's `exp`: an open socket closes then too (``Gateway``'s session sweep).
+    public let expiresAt: Date
 }
 
 /// Signs and verifies HS256 tokens.
@@ -70,7 +72,7 @@ public struct TokenAuthority: Sendable {
             claims.iat.value <= now.addingTimeInterval(Self.clockSkew)
         else { throw .invalid }
         guard claims.exp.value > now else { throw .expired }
-        return TokenIdentity(userID: userID, sessionID: sessionID)
+        return TokenIdentity(userID: userID, sessionID: sessionID, expiresAt: claims.exp.value)
     }
 
     /// Whether the token's header says HS256: only HS256 is ever accepted, whatever the header claims.

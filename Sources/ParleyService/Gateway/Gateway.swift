@@ -23,8 +23,8 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         var pendingSubscriptions: [Int: Bool] = [:]
         /// Accounts whose messages should go to their socket as soon as it is live.
         var deliveryOnLive: Set<Int> = []
-        /// The identity each socket authenticated as, kept until its session is checked again after
-        /// the claim, or until the socket closes.
+        /// The identity each socket authenticated as, until it closes: its session is checked again
+        /// after the claim and at every sweep.
         var identities: [UInt64: TokenIdentity] = [:]
         /// Presence entries Redis could not release, tried again at every heartbeat: an entry left
         /// behind names a live node, so no reaper would ever clear it.
@@ -211,7 +211,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     /// Closes the socket if its session was revoked between its authentication and its claim.
     private func verifySession(_ connection: UInt64, userID: Int) async {
-        guard let identity = state.withLock({ $0.identities.removeValue(forKey: connection) }) else { return }
+        guard let identity = state.withLock({ $0.identities[connection] }) else { return }
         do {
             try await authenticator.check(identity)
             // The socket is the account's now: if its client asked for its messages meanwhile, send them.
@@ -386,6 +386,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             metrics.heartbeatLag.record(Double((start - previous - configuration.heartbeat).nanoseconds) / 1e9)
             previous = start
             await beat(&registration)
+            await sweepSessions()
             metrics.heartbeatDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
             metrics.accountsOnline.record(liveSocketCount)
             try? await Task.sleep(for: configuration.heartbeat)
@@ -447,6 +448,33 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         }
     }
 
+    /// How many sessions one sweep query asks about.
+    static let sweepBatch = 1_000
+
+    /// Closes every live socket whose session ended: revoked by a login, logout or disable whose kick
+    /// never arrived (Redis was unreachable when it was sent), expired, or whose user was disabled.
+    /// Asks PostgreSQL, the durable truth, at every heartbeat — also while Redis is down — so a
+    /// socket outlives the end of its session by a heartbeat or so, whatever was lost on the way.
+    private func sweepSessions() async {
+        let live = state.withLock { state in
+            state.machine.liveSockets.compactMap { socket in state.identities[socket.connection].map { (socket.connection, $0) } }
+        }
+        for batch in live.chunked(by: Self.sweepBatch) {
+            let endings: [UUID: SessionEnding]
+            do {
+                endings = try await authenticator.endings(of: batch.map(\.1))
+            } catch {
+                logger.notice("Cannot sweep the sockets' sessions", metadata: ["error": "\(error)"])
+                return
+            }
+            for (connection, identity) in batch {
+                guard let ending = endings[identity.sessionID] else { continue }
+                logger.info("Closing a socket whose session ended", metadata: ["user.id": "\(identity.userID)", "ending": "\(ending)"])
+                update { $0.sessionRevoked(connection, reason: ending.closeReason) }
+            }
+        }
+    }
+
     // MARK: Service
 
     public func run() async throws {
@@ -480,6 +508,18 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             try await presence.deregister()
         } catch {
             logger.warning("Cannot deregister the node", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension SessionEnding {
+    var closeReason: SocketCloseReason {
+        switch self {
+        case .revoked(.superseded): .kicked
+        case .revoked(.loggedOut): .loggedOut
+        case .revoked(.disabled), .userDisabled: .userDisabled
+        case .expired: .tokenExpired
+        case .unknown: .tokenInvalid
         }
     }
 }
