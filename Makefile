@@ -6,7 +6,7 @@ PORT ?= 8080
 SERVICES := scripts/local-services.sh
 LOCAL_ENV = $(shell $(SERVICES) env)
 
-.PHONY: run test stop deps services build migrate clean cluster bench
+.PHONY: run test stop deps services build migrate clean cluster bench chaos
 
 run: services build migrate
 	@test -f .local/jwt-secret || head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > .local/jwt-secret
@@ -24,6 +24,11 @@ cluster: services build migrate
 # .local/bench/. SIZE=tiny for a quick check, RUNS=n, ONLY="kick push http storm idle cluster".
 bench: deps
 	scripts/bench.sh
+
+# The fault-injecting checker (Tests/chaos, docs/chaos.md): DURATION seconds (default 60) of client
+# operations and faults against three nodes, then its properties; SEED=n replays a printed seed.
+chaos: deps build
+	DURATION=$(DURATION) SEED=$(SEED) scripts/chaos.sh
 
 stop:
 	PORT=$(PORT) scripts/cluster.sh stop
