@@ -1,13 +1,14 @@
 import NIOCore
 
-/// Liveness probe for a subscriber connection.
+/// Liveness probe for a connection.
 ///
-/// A subscriber can silently stop receiving (e.g. after a failover its
-/// connection still points at the old node). When nothing has arrived for
-/// `idleInterval`, the driver publishes a token to the subscriber's own probe
-/// channel through a normal command connection; if that message doesn't come
-/// back within `timeout` the subscription is considered dead and the driver
-/// restarts the connection. Pure value type: time is passed in.
+/// A connection can silently stop receiving (e.g. after a failover it still
+/// points at the old node, or the link is blackholed). When nothing has arrived
+/// for `idleInterval`, the driver sends a probe — a subscriber publishes a token
+/// to its own probe channel through a command connection, a command connection
+/// sends `PING` — and if that doesn't come back within `timeout` the connection
+/// is considered dead and the driver restarts it. Pure value type: time is
+/// passed in.
 struct ProbeStateMachine {
     enum State: Equatable {
         case disconnected

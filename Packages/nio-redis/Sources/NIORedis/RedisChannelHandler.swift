@@ -24,6 +24,8 @@ final class RedisChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private var queue = CommandQueueStateMachine<Pending>()
     private let reader = HiredisReader()
     private let onPush: ((PubSubPush) -> Void)?
+    /// Called for every reply and push: the connection is alive.
+    private let onActivity: (() -> Void)?
     private let logger: Logger
     private var context: ChannelHandlerContext?
     /// Commands written since the last flush; sent with one write per event-loop tick
@@ -31,9 +33,10 @@ final class RedisChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     private var outbound: ByteBuffer?
     private var closeWhenIdle = false
 
-    init(logger: Logger, onPush: ((PubSubPush) -> Void)? = nil) {
+    init(logger: Logger, onPush: ((PubSubPush) -> Void)? = nil, onActivity: (() -> Void)? = nil) {
         self.logger = logger
         self.onPush = onPush
+        self.onActivity = onActivity
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -117,6 +120,7 @@ final class RedisChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func deliver(_ reply: RESPValue, context: ChannelHandlerContext) {
+        onActivity?()
         if let onPush, let push = PubSubPush(reply) {
             onPush(push)
             return

@@ -17,9 +17,17 @@ import ServiceLifecycle
 /// - while disconnected, commands wait for the reconnect up to their timeout and
 ///   then throw ``RedisClientError/notConnected``;
 /// - after shutdown, commands throw ``RedisClientError/shutdown``.
-public final class RedisClient: Service, Sendable {
+///
+/// Liveness: when no reply arrived for ``RedisConfiguration/probeIdleInterval`` the client sends
+/// a `PING`, and restarts the connection when that is not answered within
+/// ``RedisConfiguration/probeTimeout`` (``ProbeStateMachine``), so a connection that went silent is
+/// replaced in seconds; TCP keepalive backs this up.
+public final class RedisClient: Service, @unchecked Sendable {
     public let configuration: RedisConfiguration
-    private let manager: RedisConnectionManager
+    private let logger: Logger
+    // Confined to the manager's event loop:
+    private var manager: RedisConnectionManager!
+    private var probe: ProbeStateMachine
 
     public init(
         configuration: RedisConfiguration,
@@ -27,10 +35,14 @@ public final class RedisClient: Service, Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
+        self.logger = logger
+        self.probe = ProbeStateMachine(idleInterval: configuration.probeIdleInterval, timeout: configuration.probeTimeout)
         self.manager = RedisConnectionManager(
             configuration: configuration,
             eventLoop: eventLoopGroup.next(),
-            logger: logger
+            logger: logger,
+            onActivity: { [weak self] in self?.probe.activity(now: .now()) },
+            onEvent: { [weak self] event, _ in self?.connectionEvent(event) }
         )
     }
 
@@ -38,8 +50,37 @@ public final class RedisClient: Service, Sendable {
     /// then lets in-flight commands complete and closes the connection.
     public func run() async throws {
         manager.start()
+        let interval = TimeAmount.nanoseconds(
+            max(min(configuration.probeIdleInterval, configuration.probeTimeout).nanoseconds / 4, 10_000_000)
+        )
+        let ticker = manager.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            self.probeTick()
+        }
         try? await gracefulShutdown()
+        ticker.cancel()
         try await manager.shutdown().get()
+    }
+
+    private func connectionEvent(_ event: RedisConnectionEvent) {
+        switch event {
+        case .connected, .reconnected: probe.connected(now: .now())
+        case .disconnected: probe.disconnected()
+        case .probeFailed: break
+        }
+    }
+
+    private func probeTick() {
+        switch probe.tick(now: .now()) {
+        case .none:
+            break
+        case .sendProbe(let token):
+            manager.send(["PING"], timeout: configuration.probeTimeout).whenSuccess { _ in
+                self.probe.probeReceived(token: token, now: .now())
+            }
+        case .probeFailed:
+            logger.warning("Redis did not answer the liveness probe; restarting the connection")
+            manager.restartConnection()
+        }
     }
 
     /// Sends one command, e.g. `send(["SET", "key", buffer])`.

@@ -13,6 +13,12 @@ public struct RedisConfiguration: Sendable {
     /// Limit for TCP connect plus the AUTH/SELECT handshake.
     public var connectTimeout: TimeAmount
     public var reconnectBackoff: RedisBackoff
+    /// Command connections send a `PING` when no reply arrived for this long…
+    public var probeIdleInterval: TimeAmount = .seconds(2)
+    /// …and restart the connection when its reply is not back within this: a connection that went
+    /// silent (a blackholed link, a dead peer) is replaced within both, not after thousands of
+    /// timed-out commands or the kernel's TCP timeout.
+    public var probeTimeout: TimeAmount = .seconds(2)
 
     public init(
         host: String = "127.0.0.1",

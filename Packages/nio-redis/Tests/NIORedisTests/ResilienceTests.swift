@@ -113,6 +113,33 @@ final class ResilienceTests: XCTestCase {
         server.stop()
     }
 
+    /// Parley issue 13, hole 4: a command connection that went silent stayed in use until 10,000
+    /// commands had timed out on it (or the kernel's TCP timeout), failing every command meanwhile.
+    func testProbeRestartsASilentCommandConnection() async throws {
+        let server = try RedisTestServer()
+        let proxy = try BlackholeProxy(upstreamPort: server.port)
+        try await withClient(url: proxy.url, configure: { configuration in
+            configuration.commandTimeout = .milliseconds(300)
+            configuration.probeIdleInterval = .milliseconds(200)
+            configuration.probeTimeout = .milliseconds(500)
+        }) { client in
+            try await assertEqual(await client.send("PING").string, "PONG")
+            proxy.silenceExistingConnections()
+            do {
+                try await client.send("PING")
+                XCTFail("a silenced connection answered")
+            } catch let error as RedisClientError {
+                XCTAssertEqual(error, .timeout)
+            }
+            // A fresh connection replaces the silent one within the probe's interval and timeout.
+            try await eventually(timeout: .seconds(5)) {
+                guard try await client.send("PING").string == "PONG" else { throw TimedOut() }
+            }
+        }
+        try proxy.close()
+        server.stop()
+    }
+
     func testAuthenticationFromURL() async throws {
         let server = try RedisTestServer(extraArguments: ["--requirepass", "s3cret", "--user", "app", "on", ">apppw", "~*", "&*", "+@all"])
         try await withClient(url: "redis://:s3cret@127.0.0.1:\(server.port)/2") { client in
