@@ -127,3 +127,22 @@ def test_a_socket_closes_when_its_token_expires(cluster):
     socket = Socket(a.ws, short_lived(a.login(account), seconds=3))
     assert socket.is_open(wait=1)
     assert socket.closed_with(timeout=3 + 3 * HEARTBEAT) == (TOKEN_EXPIRED, 4401)
+
+
+def test_a_claim_that_timed_out_does_nothing_when_redis_runs_it_later(spawn, redis):
+    """Hole 2: a claim the node gave up on (its socket closed with 1013) still ran when Redis got to
+    it: a presence with no expiry naming a dead connection, and a kick for the account's other
+    sockets."""
+    node = spawn("node-patient")
+    _, warm_up = socket_on(node, redis)  # Redis has the claim script cached, as it has in production
+    warm_up.close()
+    account = node.sign_up()
+    token = node.login(account)
+    # Writes (scripts included) wait longer than the node's command timeout (5 s), then run.
+    redis.cli("CLIENT", "PAUSE", "6500", "WRITE")
+    socket = Socket(node.ws, token)
+    assert socket.close_code(timeout=10) == 1013
+    wait_until(lambda: redis.cli("SET", "parley:probe-after-pause", "1") == "OK", timeout=10, message="the pause over")
+    time.sleep(1)  # whatever Redis had queued has run
+    assert redis.cli("EXISTS", f"parley:presence:{account.id}") == "0"
+    assert presence_node(redis, account) is None

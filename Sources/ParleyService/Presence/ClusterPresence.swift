@@ -11,6 +11,8 @@ public struct ClusterPresence: Sendable {
     public let keys: ClusterKeys
     public let nodeID: String
     let presenceTTL: Duration
+    /// Redis's clock as the heartbeats see it, for the deadlines of scripts a caller may give up on.
+    let clock = RedisClock()
 
     public init(redis: RedisClient, keys: ClusterKeys, nodeID: String, presenceTTL: Duration) {
         self.redis = redis
@@ -40,7 +42,10 @@ public struct ClusterPresence: Sendable {
                 keys.presence(userID), keys.generation(userID), keys.nodeUsers(nodeID), keys.userChannel(userID),
                 keys.deliveryRequest(userID),
             ],
-            arguments: [keys.prefix, String(userID), nodeID, String(connection), String(inboxTTL)]
+            arguments: [
+                keys.prefix, String(userID), nodeID, String(connection), String(inboxTTL),
+                String(clock.deadline(for: redis.configuration.commandTimeout)),
+            ]
         )
         guard case .array(let parts) = reply, parts.count == 3, let generation = parts[0].int, let tookOver = parts[1].int,
             let requested = parts[2].int
@@ -56,7 +61,10 @@ public struct ClusterPresence: Sendable {
         let reply = try await redis.evaluate(
             ClusterScripts.supersede,
             keys: [keys.presence(userID), keys.generation(userID), keys.userChannel(userID), keys.sessionsChannel],
-            arguments: [keys.prefix, String(userID), reason.rawValue, String(inboxTTL)],
+            arguments: [
+                keys.prefix, String(userID), reason.rawValue, String(inboxTTL),
+                String(clock.deadline(for: timeout ?? redis.configuration.commandTimeout)),
+            ],
             timeout: timeout
         )
         guard let generation = reply.int else { throw UnexpectedReply(script: "supersede", reply: reply) }
@@ -109,6 +117,7 @@ public struct ClusterPresence: Sendable {
     }
 
     func heartbeat(card: NodeCard) async throws -> Beat {
+        let sent = Date()
         let reply = try await redis.evaluate(
             ClusterScripts.heartbeat,
             keys: [keys.node(nodeID), keys.nodes, keys.inbox(nodeID)],
@@ -117,6 +126,7 @@ public struct ClusterPresence: Sendable {
         guard case .array(let parts) = reply, parts.count == 3, let existed = parts[0].int, case .array(let inbox) = parts[1],
             let now = parts[2].int
         else { throw UnexpectedReply(script: "heartbeat", reply: reply) }
+        clock.observe(redisMilliseconds: now, sent: sent, received: Date())
         let supersessions = inbox.compactMap { entry -> (Int, Int64, SocketCloseReason)? in
             let fields = entry.string?.split(separator: "|") ?? []
             guard fields.count == 3, let user = Int(fields[0]), let generation = Int64(fields[1]),

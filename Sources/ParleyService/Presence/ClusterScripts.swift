@@ -28,6 +28,11 @@ enum ClusterScripts {
             end
           end
         end
+        local function isLate(deadline)
+          if deadline == 0 then return false end
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline
+        end
         local function event(reason, gen, sent)
           return '{"type":"supersede","reason":"' .. reason .. '","generation":' .. fmt(gen) .. ',"sent":' .. fmt(sent) .. '}'
         end
@@ -39,10 +44,14 @@ enum ClusterScripts {
     /// It also takes the account's pending `getmessage` request, if any, so a socket that opened
     /// while its client asked for its messages still gets them.
     ///
+    /// A claim that reaches Redis after its deadline (its caller gave up and closed the socket) does
+    /// nothing and answers a `LATE` error.
+    ///
     /// KEYS: presence, generation, node users, user channel, delivery request.
-    /// ARGV: prefix, user id, node id, connection id, inbox ttl.
+    /// ARGV: prefix, user id, node id, connection id, inbox ttl, deadline (Redis ms, 0 for none).
     /// Returns {generation, 1 when another socket held the account, 1 when delivery was requested}.
     static let claim = RedisScript(nextGeneration + "\n" + """
+        if isLate(tonumber(ARGV[6])) then return redis.error_reply('LATE the claim came after its caller gave up') end
         local gen, nowMs = nextGeneration(KEYS[2], 'kicked')
         local previous = redis.call('GET', KEYS[1])
         redis.call('SET', KEYS[1], fmt(gen) .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. fmt(nowMs))
@@ -58,9 +67,13 @@ enum ClusterScripts {
     /// A login, logout or disable: every socket of the account older than now closes with `reason`,
     /// and every node forgets the account's cached session.
     ///
+    /// One that reaches Redis after its deadline does nothing and answers a `LATE` error: landing
+    /// after a newer socket's claim, it would kick the new device.
+    ///
     /// KEYS: presence, generation, user channel, sessions channel. ARGV: prefix, user id, reason,
-    /// inbox ttl. Returns the generation.
+    /// inbox ttl, deadline (Redis ms, 0 for none). Returns the generation.
     static let supersede = RedisScript(nextGeneration + "\n" + """
+        if isLate(tonumber(ARGV[5])) then return redis.error_reply('LATE the supersede came after its caller gave up') end
         local gen, nowMs = nextGeneration(KEYS[2], ARGV[3])
         redis.call('PUBLISH', KEYS[4], ARGV[2])
         redis.call('PUBLISH', KEYS[3], event(ARGV[3], gen, nowMs))
