@@ -326,24 +326,29 @@ def _gaps(intervals, start, end):
         yield (t, end)
 
 
+def _counts_of(counts):
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+
+
+def _counts(items):
+    counts = defaultdict(int)
+    for item in items:
+        counts[item] += 1
+    return _counts_of(counts)
+
+
 def summarize(history, violations):
     """A short text report: what ran, and the violations per property with a few examples each."""
-    ops = defaultdict(int)
-    for op in history.operations:
-        ops[op.kind] += 1
-    faults = defaultdict(int)
-    for fault in history.faults:
-        faults[fault.kind] += 1
     by_property = defaultdict(list)
     for violation in violations:
         by_property[violation.property].append(violation)
     lines = [f"settings: {Settings(**history.settings).describe()}",
-             f"operations: {sum(ops.values())} ({', '.join(f'{k} {v}' for k, v in sorted(ops.items()))}); "
-             f"sockets {len(history.sockets)}; messages accepted {len(history.messages)}; "
-             f"presence samples {len(history.presence)}",
-             f"faults: {len(history.faults)} ({', '.join(f'{k} {v}' for k, v in sorted(faults.items()))})",
-             f"violations: {len(violations)}" + (
-                 f" ({', '.join(f'{p} {len(v)}' for p, v in sorted(by_property.items()))})" if violations else "")]
+             f"operations: {len(history.operations)} ({_counts(op.kind for op in history.operations)}); "
+             f"sockets {len(history.sockets)} ({_counts(s.purpose for s in history.sockets)}); "
+             f"messages accepted {len(history.messages)}; presence samples {len(history.presence)}",
+             f"provoked by faults: {_counts_of(history.provoked)}; skipped (account busy): {_counts_of(history.skipped)}",
+             f"faults: {len(history.faults)} ({_counts(f.kind for f in history.faults)})",
+             f"violations: {len(violations)}" + (f" ({_counts(v.property for v in violations)})" if violations else "")]
     for error in history.harness_errors:
         lines.append(f"harness error: {error}")
     for prop, found in sorted(by_property.items()):

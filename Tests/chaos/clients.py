@@ -94,6 +94,8 @@ class Account:
         self.sid = None
         self.token_exp = 0.0
         self.disabled = False
+        self.enabled = asyncio.Event()  # a disabled person waits for the operator, rather than retrying
+        self.enabled.set()              # logins until the failed-login throttle (429) locks them out
         self.lock = asyncio.Lock()
         self.sockets = []  # LiveSockets not yet closed
 
@@ -129,6 +131,7 @@ class Account:
     async def disable(self, node):
         answer = await self._call("disable", node, "POST", f"/admin/users/{self.user_id}/disable", {}, admin=True)
         self.disabled = True  # also when unanswered: it may have happened
+        self.enabled.clear()
         if answer.ok:
             self.token = None
 
@@ -136,6 +139,7 @@ class Account:
         answer = await self._call("enable", node, "POST", f"/admin/users/{self.user_id}/enable", {}, admin=True)
         if answer.ok:
             self.disabled = False
+            self.enabled.set()
         return answer.ok
 
     async def send(self, node, friend):
@@ -198,8 +202,12 @@ class Account:
             live.closed.set()
 
     async def close_newest(self):
+        """The client closes its newest socket (1000), as an app going to the background would."""
         if self.sockets:
-            await self.sockets[-1].close()
+            live, started = self.sockets[-1], self.world.clock.now()
+            await live.close()
+            self.world.history.operations.append(OperationRecord(
+                "close", self.index, live.record.node, started, self.world.clock.now(), 200))
 
     # -- behaviours --------------------------------------------------------------------------------
 
@@ -216,6 +224,7 @@ class Account:
         """The reconnecting client: as long as `stop` is not set, hold a socket."""
         backoff = 0.2
         while not stop.is_set():
+            await _wait_either(self.enabled, stop)
             node = self.rng.choice(self.world.nodes)
             async with self.lock:
                 live = None

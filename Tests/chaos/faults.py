@@ -11,8 +11,10 @@ from history import FaultRecord
 
 
 class FaultInjector:
-    def __init__(self, clock, history, nodes, redis, postgres, redis_proxies, pg_proxies):
+    def __init__(self, clock, history, nodes, redis, postgres, redis_proxies, pg_proxies, provoke=None):
         self.clock = clock
+        self.provoke = provoke  # async (node index): client operations aimed at the faulted node
+        self.provocations = []
         self.history = history
         self.nodes = nodes
         self.redis = redis
@@ -36,6 +38,14 @@ class FaultInjector:
     def _healed(self, record):
         record.healed = self.clock.now()
 
+    async def _hold(self, episode):
+        """Waits out the fault, provoking the clients near its middle — in the background, so a slow
+        request never lengthens the fault."""
+        await asyncio.sleep(episode.duration * 0.4)
+        if self.provoke is not None:
+            self.provocations.append(asyncio.ensure_future(self.provoke(episode.node)))
+        await asyncio.sleep(episode.duration * 0.6)
+
     async def _restart_node(self, node):
         try:
             await node.start(ready_timeout=30)
@@ -48,7 +58,7 @@ class FaultInjector:
         node = self.nodes[episode.node]
         record = self._begin("node_kill", node.name, f"down {episode.duration:.1f}s")
         await node.kill()
-        await asyncio.sleep(episode.duration)
+        await self._hold(episode)
         await self._restart_node(node)
         self._healed(record)
 
@@ -56,7 +66,7 @@ class FaultInjector:
         node = self.nodes[episode.node]
         record = self._begin("node_pause", node.name, f"SIGSTOP {episode.duration:.1f}s")
         node.pause()
-        await asyncio.sleep(episode.duration)
+        await self._hold(episode)
         node.resume()
         self._healed(record)
 
@@ -82,7 +92,7 @@ class FaultInjector:
         heal = "reset" if episode.params["reset_on_heal"] else "resumed"
         record = self._begin(kind, proxy.name, f"{detail} {episode.duration:.1f}s, then {heal}")
         apply()
-        await asyncio.sleep(episode.duration)
+        await self._hold(episode)
         proxy.heal(reset=episode.params["reset_on_heal"])
         self._healed(record)
 
@@ -140,7 +150,8 @@ class FaultInjector:
     # -- the end -----------------------------------------------------------------------------------
 
     async def heal_all(self):
-        """Whatever is still broken is repaired (an episode interrupted by Ctrl-C, a failed restart)."""
+        """Whatever is still broken is repaired (a failed restart), once the provocations are done."""
+        await asyncio.gather(*self.provocations, return_exceptions=True)
         for proxy in self.redis_proxies + self.pg_proxies:
             proxy.heal()
         if not await self.redis.answers():

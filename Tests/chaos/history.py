@@ -93,6 +93,7 @@ class History:
     faults: list = field(default_factory=list)
     final: FinalState = field(default_factory=FinalState)
     skipped: dict = field(default_factory=dict)   # scheduled operation kind → times skipped (account busy)
+    provoked: dict = field(default_factory=dict)  # operation kind → times a fault provoked it
     harness_errors: list = field(default_factory=list)
 
     def save(self, path):
@@ -111,7 +112,7 @@ class History:
                    presence=[PresenceSample(**p) for p in raw["presence"]],
                    faults=[FaultRecord(**f) for f in raw["faults"]],
                    final=_final_from(raw["final"]),
-                   skipped=raw.get("skipped", {}),
+                   skipped=raw.get("skipped", {}), provoked=raw.get("provoked", {}),
                    harness_errors=raw.get("harness_errors", []))
 
 

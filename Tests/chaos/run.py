@@ -29,7 +29,7 @@ from clients import ADMIN_TOKEN, PASSWORD, Account, Clock, World  # noqa: E402
 from faults import FaultInjector  # noqa: E402
 from history import History  # noqa: E402
 from proxy import FaultProxy  # noqa: E402
-from schedule import plan  # noqa: E402
+from schedule import Step, plan  # noqa: E402
 from services import Node, Postgres, Redis, run as run_command, stop_process  # noqa: E402
 from settings import Settings  # noqa: E402
 import web  # noqa: E402
@@ -135,6 +135,32 @@ class Run:
             elif step.kind == "enable":
                 await account.enable(node)
 
+    async def provoke(self, node_index):
+        """Operations aimed at a node that is cut off, frozen or dead — where issue 13's holes are:
+        a login elsewhere and a new socket elsewhere for an account whose socket is on that node
+        (the old socket must close after the heal), a message to such an account (it must reach the
+        new socket, not the old one), and a login *on* that node for an account whose socket is
+        elsewhere (its kick cannot be published). Accounts are picked by the run's seeded rng."""
+        rng, now = self.provoke_rng, self.clock.now()
+        faulted = self.nodes[node_index].name
+        elsewhere = [i for i in range(len(self.nodes)) if i != node_index]
+        on_node = [a for a in self.accounts if any(s.record.node == faulted for s in a.sockets)]
+        off_node = [a for a in self.accounts if a.sockets and a not in on_node]
+        steps = []
+        if on_node:
+            target = rng.choice(on_node)
+            steps.append(Step(now, "login", target.index, rng.choice(elsewhere)))
+            receiver = rng.choice(on_node)
+            steps.append(Step(now, "send", rng.choice(receiver.friends).index, rng.choice(elsewhere), receiver.index))
+            moving = rng.choice(on_node)
+            if not moving.loop:
+                steps.append(Step(now, "connect", moving.index, rng.choice(elsewhere), fetch=True))
+        if off_node:
+            steps.append(Step(now, "login", rng.choice(off_node).index, node_index))
+        for step in steps:
+            self.history.provoked[step.kind] = self.history.provoked.get(step.kind, 0) + 1
+        await asyncio.gather(*(self.perform(step) for step in steps))
+
     async def run_steps(self, clock, steps):
         tasks = []
         for step in steps:
@@ -149,9 +175,10 @@ class Run:
 
     # -- the end -----------------------------------------------------------------------------------
 
-    async def converge(self, clock, world, stop_loops):
-        """Heal, enable everyone, give the cluster `bound` to converge, open every scheduled account's
-        final socket, let the kicks land and the waiting messages arrive."""
+    async def converge(self, clock, stop_loops):
+        """Heal, enable everyone, give the cluster `bound` to converge; then every account logs in
+        again (a fresh token outlives the final phase; the login kicks its old socket) and every
+        scheduled account opens its final socket; the kicks land and the waiting messages arrive."""
         final = self.history.final
         bound = self.settings.bound
         for account in self.accounts:
@@ -159,12 +186,13 @@ class Run:
                 async with account.lock:
                     await account.enable(self.nodes[0])
         await asyncio.sleep(bound)
-        finals = await asyncio.gather(*(a.connect_finally(self.nodes) for a in self.accounts if not a.loop))
-        for account, socket_id in zip([a for a in self.accounts if not a.loop], finals):
+        await asyncio.gather(*(self._login_again(a) for a in self.accounts))
+        scheduled = [a for a in self.accounts if not a.loop]
+        finals = await asyncio.gather(*(a.connect_finally(self.nodes) for a in scheduled))
+        for account, socket_id in zip(scheduled, finals):
             if socket_id is not None:
                 final.final_sockets[account.index] = socket_id
         await self._wait_for_loops(clock)
-        # The kicks of the final sockets land; then everyone asks for what still waits.
         await asyncio.sleep(bound)
         by_name = {node.name: node for node in self.nodes}
         for account in self.accounts:
@@ -175,6 +203,12 @@ class Run:
         for task in self.loop_tasks:
             task.cancel()
         await asyncio.gather(*self.loop_tasks, return_exceptions=True)
+
+    async def _login_again(self, account):
+        for attempt in range(3):
+            async with account.lock:
+                if await account.login(self.nodes[(account.index + attempt) % len(self.nodes)]):
+                    return
 
     async def _wait_for_loops(self, clock):
         deadline = clock.now() + self.settings.liveness_bound
@@ -193,13 +227,25 @@ class Run:
                 return
             await asyncio.sleep(0.25)
 
+    async def _wait_for_quiet(self, clock, quiet):
+        """Until no socket opened or closed for `quiet` seconds (at most `bound`): node cards count
+        connections at their heartbeat, so a change just before the snapshot is not yet in them."""
+        deadline = clock.now() + self.settings.bound
+        while clock.now() < deadline:
+            events = [t for s in self.history.sockets for t in (s.started, s.opened, s.closed) if t is not None]
+            if clock.now() - max(events, default=0.0) >= quiet:
+                return
+            await asyncio.sleep(0.2)
+
     async def snapshot(self, clock):
+        """The cluster's state as the admin API and PostgreSQL tell it, once the clients are quiet."""
         final = self.history.final
+        await self._wait_for_quiet(clock, quiet=2 * self.settings.heartbeat + 1)
         final.live_nodes = [n.name for n in self.nodes if n.running]
         for account in self.accounts:
             answer = await account.presence(self.nodes[account.index % len(self.nodes)])
-            final.presence[account.index] = (
-                {"online": bool(answer.data["online"]), "node": answer.data["node"]} if answer.ok else None)
+            if answer.ok:
+                final.presence[account.index] = {"online": bool(answer.data["online"]), "node": answer.data["node"]}
         for node in self.nodes:
             answer = await web.request(node.port, "GET", "/admin/cluster",
                                        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
@@ -210,7 +256,6 @@ class Run:
             final.active_sessions.setdefault(by_user[int(user_id)], []).append(sid)
         for user_id, status in await self.postgres.psql("SELECT id, status FROM users"):
             final.enabled[by_user[int(user_id)]] = status == "1"
-        final.presence = {k: v for k, v in final.presence.items() if v is not None}
         final.taken = clock.now()
 
     async def stop(self):
@@ -232,12 +277,13 @@ class Run:
     async def execute(self):
         settings = self.settings
         pairs, _, steps, episodes, account_seeds = plan(settings)
+        self.provoke_rng = random.Random(account_seeds[0] * 7919)
         await self.start_services()
-        clock = Clock()
+        clock = self.clock = Clock()
         world = World(clock, self.history, self.nodes)
         await self.create_accounts(world, pairs, account_seeds)
         injector = FaultInjector(clock, self.history, self.nodes, self.redis, self.postgres,
-                                 self.redis_proxies, self.pg_proxies)
+                                 self.redis_proxies, self.pg_proxies, provoke=self.provoke)
         stop_loops = asyncio.Event()
         self.loop_tasks = [asyncio.ensure_future(a.keep_connected(stop_loops, settings.loop_backoff_cap))
                            for a in self.accounts if a.loop]
@@ -249,7 +295,7 @@ class Run:
         await injector.heal_all()
         self.history.final.healed = clock.now()
         print("chaos: faults healed, converging", flush=True)
-        await self.converge(clock, world, stop_loops)
+        await self.converge(clock, stop_loops)
         await self.snapshot(clock)
 
 

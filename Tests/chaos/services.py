@@ -66,12 +66,13 @@ async def wait_for(condition, timeout, interval=0.1, what="condition"):
 
 
 async def stop_process(process, sig=signal.SIGKILL, timeout=30):
-    """Sends `sig` (SIGCONT first, in case it is frozen) and waits for the exit."""
+    """Sends SIGCONT (in case it is frozen), then `sig`, and waits for the exit. Never a signal after
+    `sig`: sending one polls the child and could reap it before asyncio's watcher does."""
     if process is None or process.returncode is not None:
         return
     try:
-        process.send_signal(sig)
         process.send_signal(signal.SIGCONT)
+        process.send_signal(sig)
     except ProcessLookupError:
         return
     try:
@@ -109,8 +110,9 @@ class Postgres:
     async def start(self):
         self.process = await spawn(
             [PG_BIN / "postgres", "-D", self.data, "-p", self.port, "-k", self.data,
-             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "fsync=off",
-             "-c", "synchronous_commit=off"],
+             # fsync=off survives a PostgreSQL crash (the OS keeps its pages), not a machine crash;
+             # never synchronous_commit=off: an immediate shutdown would lose commits already answered.
+             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "fsync=off"],
             self.log_path, user=_service_user())
         await wait_for(self.answers, 60, what="PostgreSQL")
 
