@@ -5,6 +5,7 @@ Each check is a pure function of a `History`, so it can be run again offline on 
 Bounds come from the run's `Settings` and are counted in healthy seconds (`Timeline`).
 
 Properties, by name:
+- `crash`: no node exits by itself (the harness restarts one that does, as a supervisor would).
 - `two-sockets`: no account has two sockets open together for more than `bound`.
 - `final-sockets`: after convergence every account has at most one open socket, the one opened last.
 - `reconnect`: a reconnecting client is never without an open socket for more than `liveness_bound`
@@ -61,7 +62,7 @@ class Checker:
         self.revoked_at = self._revocations()
 
     def violations(self):
-        for check in (self.two_sockets, self.final_sockets, self.reconnect, self.stale_sessions,
+        for check in (self.crashes, self.two_sockets, self.final_sockets, self.reconnect, self.stale_sessions,
                       self.presence, self.cluster, self.delivery):
             yield from check()
 
@@ -116,6 +117,11 @@ class Checker:
         return min(reasons) if reasons else None
 
     # -- properties ------------------------------------------------------------------------------
+
+    def crashes(self):
+        for crash in self.history.crashes:
+            yield Violation("crash", -1, crash["at"],
+                            f"{crash['node']} exited by itself with status {crash['status']}: {crash['report']}")
 
     def two_sockets(self):
         bound = self.settings.bound

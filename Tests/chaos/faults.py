@@ -15,6 +15,9 @@ class FaultInjector:
         self.clock = clock
         self.provoke = provoke  # async (node index): client operations aimed at the faulted node
         self.provocations = []
+        self.repairs = []
+        for node in nodes:
+            node.on_crash = self.node_crashed
         self.history = history
         self.nodes = nodes
         self.redis = redis
@@ -69,6 +72,18 @@ class FaultInjector:
         await self._hold(episode)
         node.resume()
         self._healed(record)
+
+    def node_crashed(self, node, status):
+        """A node exited by itself: recorded (a violation), then restarted like a supervisor would —
+        a fault window until it is ready, so what follows from the crash is not counted twice."""
+        self.history.crashes.append({"node": node.name, "at": self.clock.now(), "status": status,
+                                     "report": node.crash_report()})
+        record = self._begin("node_crash", node.name, f"exited with {status}")
+
+        async def restart():
+            await self._restart_node(node)
+            self._healed(record)
+        self.repairs.append(asyncio.ensure_future(restart()))
 
     # -- Redis -------------------------------------------------------------------------------------
 
@@ -151,7 +166,7 @@ class FaultInjector:
 
     async def heal_all(self):
         """Whatever is still broken is repaired (a failed restart), once the provocations are done."""
-        await asyncio.gather(*self.provocations, return_exceptions=True)
+        await asyncio.gather(*self.provocations, *self.repairs, return_exceptions=True)
         for proxy in self.redis_proxies + self.pg_proxies:
             proxy.heal()
         if not await self.redis.answers():

@@ -94,6 +94,7 @@ class History:
     final: FinalState = field(default_factory=FinalState)
     skipped: dict = field(default_factory=dict)   # scheduled operation kind → times skipped (account busy)
     provoked: dict = field(default_factory=dict)  # operation kind → times a fault provoked it
+    crashes: list = field(default_factory=list)   # nodes that exited by themselves: {node, at, status, report}
     harness_errors: list = field(default_factory=list)
 
     def save(self, path):
@@ -113,6 +114,7 @@ class History:
                    faults=[FaultRecord(**f) for f in raw["faults"]],
                    final=_final_from(raw["final"]),
                    skipped=raw.get("skipped", {}), provoked=raw.get("provoked", {}),
+                   crashes=raw.get("crashes", []),
                    harness_errors=raw.get("harness_errors", []))
 
 

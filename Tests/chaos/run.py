@@ -30,7 +30,7 @@ from faults import FaultInjector  # noqa: E402
 from history import History  # noqa: E402
 from proxy import FaultProxy  # noqa: E402
 from schedule import Step, plan  # noqa: E402
-from services import Node, Postgres, Redis, run as run_command, stop_process  # noqa: E402
+from services import Node, Postgres, Redis, run as run_command  # noqa: E402
 from settings import Settings  # noqa: E402
 import web  # noqa: E402
 
@@ -243,9 +243,12 @@ class Run:
         await self._wait_for_quiet(clock, quiet=2 * self.settings.heartbeat + 1)
         final.live_nodes = [n.name for n in self.nodes if n.running]
         for account in self.accounts:
-            answer = await account.presence(self.nodes[account.index % len(self.nodes)])
-            if answer.ok:
-                final.presence[account.index] = {"online": bool(answer.data["online"]), "node": answer.data["node"]}
+            for attempt in range(len(self.nodes)):  # any node answers for the cluster; one may be down
+                answer = await account.presence(self.nodes[(account.index + attempt) % len(self.nodes)])
+                if answer.ok:
+                    final.presence[account.index] = {"online": bool(answer.data["online"]),
+                                                     "node": answer.data["node"]}
+                    break
         for node in self.nodes:
             answer = await web.request(node.port, "GET", "/admin/cluster",
                                        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
@@ -263,7 +266,7 @@ class Run:
             for live in list(account.sockets):
                 live.connection.transport.abort()
         for node in self.nodes:
-            await stop_process(node.process)
+            await node.kill()
         for proxy in self.redis_proxies + self.pg_proxies:
             await proxy.close()
         if self.redis:

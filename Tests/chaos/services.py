@@ -177,9 +177,13 @@ class Node:
                         PARLEY_BCRYPT_COST="4", PARLEY_HEARTBEAT=str(settings.heartbeat),
                         PARLEY_PRESENCE_TTL=str(settings.presence_ttl), PARLEY_TOKEN_TTL=str(settings.token_ttl),
                         PARLEY_SOCKET_RATE="0", PARLEY_REG_RATE="0", PARLEY_CONNECTIONS_PER_ADDRESS="0",
-                        PARLEY_DATABASE_POOL="10", PARLEY_LOG_LEVEL="info")
+                        PARLEY_DATABASE_POOL="10", PARLEY_LOG_LEVEL="info",
+                        # A crash prints its stack fast, so the process exits (and is restarted) soon.
+                        SWIFT_BACKTRACE="interactive=no,symbolicate=fast,threads=crashed,registers=none,images=none")
         self.process = None
         self.paused = False
+        self.on_crash = None     # called with (node, exit status) when it exits without being told to
+        self._expected_exit = False
 
     @property
     def running(self):
@@ -188,12 +192,27 @@ class Node:
     async def start(self, ready_timeout=30):
         self.process = await spawn([self.binary, "serve"], self.log_path, env=self.env)
         self.paused = False
+        self._expected_exit = False
+        asyncio.ensure_future(self._watch(self.process))
         await wait_for(self.ready, ready_timeout, interval=0.2, what=f"{self.name} ready")
 
     async def ready(self):
         return (await web.request(self.port, "GET", "/ready", timeout=3)).ok
 
+    async def _watch(self, process):
+        status = await process.wait()
+        if not self._expected_exit and process is self.process and self.on_crash is not None:
+            self.on_crash(self, status)
+
+    def crash_report(self):
+        """The log's lines that say why the process died (Swift's fatal error and crash lines)."""
+        markers = ("Fatal error", "Precondition failed", "Assertion failed", "Program crashed", "crashed:")
+        with open(self.log_path, errors="replace") as log:
+            lines = [line.strip() for line in log if any(m in line for m in markers)]
+        return " | ".join(lines[-4:])
+
     async def kill(self):
+        self._expected_exit = True
         await stop_process(self.process, signal.SIGKILL)
         self.paused = False
 

@@ -182,3 +182,10 @@ def test_history_round_trips_through_json(tmp_path):
                 faults=[FaultRecord("node_kill", "node-2", 5, 8)])
     h.save(tmp_path / "history.json")
     assert History.load(tmp_path / "history.json") == h
+
+
+def test_a_node_that_exits_by_itself_is_a_violation():
+    h = history([socket(1, opened=1)])
+    assert properties(h) == []
+    h.crashes.append({"node": "node-2", "at": 30.0, "status": -4, "report": "Precondition failed"})
+    assert properties(h) == ["crash"]
