@@ -34,7 +34,8 @@ public struct Dependencies: Sendable {
             redis: redis,
             keys: ClusterKeys(prefix: configuration.redisPrefix),
             nodeID: configuration.nodeID,
-            presenceTTL: configuration.presenceTTL
+            presenceTTL: configuration.presenceTTL,
+            epochs: ClusterEpochStore(database: database)
         )
         users = UserStore(database: database)
         sessions = SessionStore(database: database)

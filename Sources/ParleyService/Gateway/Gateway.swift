@@ -409,6 +409,12 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             for entry in beat.supersessions {
                 applySupersession(userID: entry.userID, generation: entry.generation, reason: entry.reason, sentMilliseconds: nil)
             }
+            if !beat.hasEpoch {
+                // Redis restarted, or a replica took over: a higher epoch before anything claims
+                // (see ClusterScripts), unless a claim installed one already.
+                let epoch = try await presence.epochs.installNewEpoch()
+                logger.notice("Redis had no generation epoch; installed one", metadata: ["epoch": "\(epoch)"])
+            }
             if registration.isRegistered, !beat.wasRegistered { registration.needsRestore = true }
             registration.isRegistered = true
             if registration.needsRestore {

@@ -13,12 +13,30 @@ public struct ClusterPresence: Sendable {
     let presenceTTL: Duration
     /// Redis's clock as the heartbeats see it, for the deadlines of scripts a caller may give up on.
     let clock = RedisClock()
+    /// Installs a new generation epoch when Redis has none.
+    let epochs: EpochKeeper
 
-    public init(redis: RedisClient, keys: ClusterKeys, nodeID: String, presenceTTL: Duration) {
+    public init(redis: RedisClient, keys: ClusterKeys, nodeID: String, presenceTTL: Duration, epochs: ClusterEpochStore) {
         self.redis = redis
         self.keys = keys
         self.nodeID = nodeID
         self.presenceTTL = presenceTTL
+        self.epochs = EpochKeeper(store: epochs) { [redis, keys] epoch in
+            let reply = try await redis.evaluate(ClusterScripts.installEpoch, arguments: [keys.prefix, String(epoch)])
+            guard let installed = reply.int else { throw UnexpectedReply(script: "installEpoch", reply: reply) }
+            return installed
+        }
+    }
+
+    /// Runs a script that hands out a generation; when Redis has no epoch (it restarted or was
+    /// replaced), installs a new one first and runs it again.
+    private func withEpoch(_ script: () async throws -> RESPValue) async throws -> RESPValue {
+        do {
+            return try await script()
+        } catch let error as RedisError where error.code == "NOEPOCH" {
+            try await epochs.installNewEpoch()
+            return try await script()
+        }
     }
 
     /// Inbox entries outlive a few heartbeats of their node, then go.
@@ -36,17 +54,19 @@ public struct ClusterPresence: Sendable {
 
     /// Makes this node's socket `connection` the account's live socket.
     func claim(userID: Int, connection: UInt64) async throws -> Claim {
-        let reply = try await redis.evaluate(
-            ClusterScripts.claim,
-            keys: [
-                keys.presence(userID), keys.generation(userID), keys.nodeUsers(nodeID), keys.userChannel(userID),
-                keys.deliveryRequest(userID),
-            ],
-            arguments: [
-                keys.prefix, String(userID), nodeID, String(connection), String(inboxTTL),
-                String(clock.deadline(for: redis.configuration.commandTimeout)),
-            ]
-        )
+        let reply = try await withEpoch {
+            try await redis.evaluate(
+                ClusterScripts.claim,
+                keys: [
+                    keys.presence(userID), keys.generation(userID), keys.nodeUsers(nodeID), keys.userChannel(userID),
+                    keys.deliveryRequest(userID),
+                ],
+                arguments: [
+                    keys.prefix, String(userID), nodeID, String(connection), String(inboxTTL),
+                    String(clock.deadline(for: redis.configuration.commandTimeout)),
+                ]
+            )
+        }
         guard case .array(let parts) = reply, parts.count == 3, let generation = parts[0].int, let tookOver = parts[1].int,
             let requested = parts[2].int
         else { throw UnexpectedReply(script: "claim", reply: reply) }
@@ -58,15 +78,17 @@ public struct ClusterPresence: Sendable {
     /// - Parameter timeout: how long to wait for Redis (the client's default when `nil`).
     @discardableResult
     public func supersede(userID: Int, reason: SocketCloseReason, timeout: TimeAmount? = nil) async throws -> Int64 {
-        let reply = try await redis.evaluate(
-            ClusterScripts.supersede,
-            keys: [keys.presence(userID), keys.generation(userID), keys.userChannel(userID), keys.sessionsChannel],
-            arguments: [
-                keys.prefix, String(userID), reason.rawValue, String(inboxTTL),
-                String(clock.deadline(for: timeout ?? redis.configuration.commandTimeout)),
-            ],
-            timeout: timeout
-        )
+        let reply = try await withEpoch {
+            try await redis.evaluate(
+                ClusterScripts.supersede,
+                keys: [keys.presence(userID), keys.generation(userID), keys.userChannel(userID), keys.sessionsChannel],
+                arguments: [
+                    keys.prefix, String(userID), reason.rawValue, String(inboxTTL),
+                    String(clock.deadline(for: timeout ?? redis.configuration.commandTimeout)),
+                ],
+                timeout: timeout
+            )
+        }
         guard let generation = reply.int else { throw UnexpectedReply(script: "supersede", reply: reply) }
         NodeMetrics.kickSent(reason)
         return generation
@@ -114,6 +136,9 @@ public struct ClusterPresence: Sendable {
         var wasRegistered: Bool
         var supersessions: [(userID: Int, generation: Int64, reason: SocketCloseReason)]
         var redisTimeMilliseconds: Int64
+        /// `false` when this Redis has no generation epoch (it restarted or was replaced): no claim
+        /// succeeds until ``installEpoch(_:)``.
+        var hasEpoch: Bool
     }
 
     func heartbeat(card: NodeCard) async throws -> Beat {
@@ -121,10 +146,13 @@ public struct ClusterPresence: Sendable {
         let reply = try await redis.evaluate(
             ClusterScripts.heartbeat,
             keys: [keys.node(nodeID), keys.nodes, keys.inbox(nodeID)],
-            arguments: [nodeID, String(decoding: try JSONEncoder().encode(card), as: UTF8.self), String(presenceTTL.components.seconds)]
+            arguments: [
+                nodeID, String(decoding: try JSONEncoder().encode(card), as: UTF8.self), String(presenceTTL.components.seconds),
+                keys.prefix,
+            ]
         )
-        guard case .array(let parts) = reply, parts.count == 3, let existed = parts[0].int, case .array(let inbox) = parts[1],
-            let now = parts[2].int
+        guard case .array(let parts) = reply, parts.count == 4, let existed = parts[0].int, case .array(let inbox) = parts[1],
+            let now = parts[2].int, let hasEpoch = parts[3].int
         else { throw UnexpectedReply(script: "heartbeat", reply: reply) }
         clock.observe(redisMilliseconds: now, sent: sent, received: Date())
         let supersessions = inbox.compactMap { entry -> (Int, Int64, SocketCloseReason)? in
@@ -134,8 +162,9 @@ public struct ClusterPresence: Sendable {
             else { return nil }
             return (user, generation, reason)
         }
-        return Beat(wasRegistered: existed == 1, supersessions: supersessions, redisTimeMilliseconds: now)
+        return Beat(wasRegistered: existed == 1, supersessions: supersessions, redisTimeMilliseconds: now, hasEpoch: hasEpoch == 1)
     }
+
 
     /// A newer generation that closes this node's socket of the account.
     struct Supersession: Equatable {

@@ -2,21 +2,40 @@ import NIORedis
 
 /// The Lua scripts that make the cluster's decisions atomic in Redis.
 ///
-/// Generations are microsecond timestamps from Redis's own clock, forced to grow per account: so a
-/// generation handed out after Redis restarted empty is still newer than those of the sockets the
-/// nodes re-register, and "newest wins" keeps its meaning across a restart.
+/// Generations are microsecond timestamps from Redis's own clock plus the cluster's epoch × 10^12,
+/// forced to grow per account. The epoch (``ClusterEpochStore``) is installed in Redis together with
+/// the id of the Redis process that holds it; a Redis that restarted or was replaced by a replica has
+/// another id, hands out no generation until a node installed a higher epoch, and then hands out
+/// generations 11.6 days ahead of any before: newer than those of the sockets the nodes
+/// re-register, even from a replica whose clock is behind and which lost the newest generations.
 enum ClusterScripts {
+    /// The epoch of this Redis process, `nil` when none was installed in it.
+    private static let currentEpoch = """
+        local function currentEpoch(prefix)
+          local installed = redis.call('GET', prefix .. 'epoch')
+          if not installed then return nil end
+          local epoch, process = string.match(installed, '^(%d+)|(%x+)$')
+          if process ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then return nil end
+          return tonumber(epoch)
+        end
+        """
+
     /// Shared by the scripts that hand out a generation.
-    private static let nextGeneration = """
+    private static let nextGeneration = currentEpoch + "\n" + """
         local function fmt(n) return string.format('%.0f', n) end
-        local function nextGeneration(key, reason)
+        local function nextGeneration(prefix, key, reason)
+          local epoch = currentEpoch(prefix)
+          if not epoch then return nil end
           local t = redis.call('TIME')
           local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
           local last = tonumber(string.match(redis.call('GET', key) or '0', '^%d+'))
-          local gen = now
+          local gen = now + epoch * 1000000000000
           if gen <= last then gen = last + 1 end
           redis.call('SET', key, fmt(gen) .. '|' .. reason, 'EX', 86400)
           return gen, math.floor(now / 1000)
+        end
+        local function noEpoch()
+          return redis.error_reply('NOEPOCH this Redis has no generation epoch yet; a heartbeat installs it')
         end
         local function notifyOwner(prefix, presence, uid, gen, reason, ttl)
           if presence then
@@ -52,7 +71,8 @@ enum ClusterScripts {
     /// Returns {generation, 1 when another socket held the account, 1 when delivery was requested}.
     static let claim = RedisScript(nextGeneration + "\n" + """
         if isLate(tonumber(ARGV[6])) then return redis.error_reply('LATE the claim came after its caller gave up') end
-        local gen, nowMs = nextGeneration(KEYS[2], 'kicked')
+        local gen, nowMs = nextGeneration(ARGV[1], KEYS[2], 'kicked')
+        if not gen then return noEpoch() end
         local previous = redis.call('GET', KEYS[1])
         redis.call('SET', KEYS[1], fmt(gen) .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. fmt(nowMs))
         redis.call('SADD', KEYS[3], ARGV[2])
@@ -74,7 +94,8 @@ enum ClusterScripts {
     /// inbox ttl, deadline (Redis ms, 0 for none). Returns the generation.
     static let supersede = RedisScript(nextGeneration + "\n" + """
         if isLate(tonumber(ARGV[5])) then return redis.error_reply('LATE the supersede came after its caller gave up') end
-        local gen, nowMs = nextGeneration(KEYS[2], ARGV[3])
+        local gen, nowMs = nextGeneration(ARGV[1], KEYS[2], ARGV[3])
+        if not gen then return noEpoch() end
         redis.call('PUBLISH', KEYS[4], ARGV[2])
         redis.call('PUBLISH', KEYS[3], event(ARGV[3], gen, nowMs))
         notifyOwner(ARGV[1], redis.call('GET', KEYS[1]), ARGV[2], gen, ARGV[3], ARGV[4])
@@ -113,9 +134,9 @@ enum ClusterScripts {
     /// One heartbeat: the node's card (with its TTL), its place in the registry, and the
     /// supersessions queued for it. O(1) commands whatever the node's number of sockets.
     ///
-    /// KEYS: node card, nodes, inbox. ARGV: node id, card JSON, ttl seconds.
-    /// Returns {card existed before (0/1), inbox entries, now in ms}.
-    static let heartbeat = RedisScript("""
+    /// KEYS: node card, nodes, inbox. ARGV: node id, card JSON, ttl seconds, prefix.
+    /// Returns {card existed before (0/1), inbox entries, now in ms, 1 when this Redis has an epoch}.
+    static let heartbeat = RedisScript(currentEpoch + "\n" + """
         local existed = redis.call('EXISTS', KEYS[1])
         redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
         local t = redis.call('TIME')
@@ -123,7 +144,20 @@ enum ClusterScripts {
         redis.call('ZADD', KEYS[2], nowMs, ARGV[1])
         local inbox = redis.call('LRANGE', KEYS[3], 0, -1)
         redis.call('DEL', KEYS[3])
-        return {existed, inbox, nowMs}
+        return {existed, inbox, nowMs, currentEpoch(ARGV[4]) and 1 or 0}
+        """)
+
+    /// Installs an epoch just bumped in PostgreSQL, with this Redis process's id, unless a higher one
+    /// is installed already (several nodes bump at once).
+    ///
+    /// ARGV: prefix, epoch. Returns the epoch in force.
+    static let installEpoch = RedisScript(currentEpoch + "\n" + """
+        local current = currentEpoch(ARGV[1])
+        local epoch = tonumber(ARGV[2])
+        if current and current >= epoch then return current end
+        local process = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+        redis.call('SET', ARGV[1] .. 'epoch', ARGV[2] .. '|' .. process)
+        return epoch
         """)
 
     /// After Redis lost its data: put back the presence of the sockets this node holds, unless a

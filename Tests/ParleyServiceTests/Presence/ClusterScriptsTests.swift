@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import NIORedis
 import Testing
 @testable import ParleyService
@@ -6,15 +7,28 @@ import Testing
 /// The cluster scripts against the real Redis, each under a prefix of its own.
 @Suite("Cluster scripts")
 struct ClusterScriptsTests {
-    /// Runs `body` with a running client and a presence under a fresh prefix.
+    /// Runs `body` with a running client and a presence under a fresh prefix, its epoch installed.
     private func withPresence(_ body: @Sendable (ClusterPresence) async throws -> Void) async throws {
         let redis = RedisClient(configuration: try RedisConfiguration(url: TestEnvironment.redisURL), logger: TestEnvironment.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await redis.run() }
-            defer { group.cancelAll() }
-            let prefix = "scripts-\(UUID().uuidString.prefix(8)):"
-            try await body(ClusterPresence(redis: redis, keys: ClusterKeys(prefix: prefix), nodeID: "n1", presenceTTL: .seconds(10)))
+        try await withTestDatabase { database in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await redis.run() }
+                defer { group.cancelAll() }
+                let presence = ClusterPresence(
+                    redis: redis, keys: ClusterKeys(prefix: "scripts-\(UUID().uuidString.prefix(8)):"), nodeID: "n1",
+                    presenceTTL: .seconds(10), epochs: ClusterEpochStore(database: database)
+                )
+                try await presence.epochs.installNewEpoch()
+                try await body(presence)
+            }
         }
+    }
+
+    /// The epoch key as a replica that took over holds it: installed in another Redis process.
+    private func replaceRedis(under presence: ClusterPresence) async throws {
+        let installed = try await presence.redis.send("GET", presence.keys.prefix + "epoch").string ?? "0|0"
+        let epoch = installed.split(separator: "|")[0]
+        _ = try await presence.redis.send("SET", presence.keys.prefix + "epoch", "\(epoch)|0123456789abcdef")
     }
 
     /// Redis's time, as the heartbeat reads it.
@@ -36,7 +50,7 @@ struct ClusterScriptsTests {
             await #expect(throws: RedisError.self) { try await presence.claim(userID: 7, connection: 1) }
             await #expect(throws: RedisError.self) { try await presence.supersede(userID: 7, reason: .kicked) }
             let keys = try await presence.redis.send("KEYS", presence.keys.prefix + "*")
-            #expect(keys == .array([]), "nothing written, nothing kept")
+            #expect(keys == .array([.bulkString(ByteBuffer(string: presence.keys.prefix + "epoch"))]), "nothing written")
 
             // With Redis's clock known, the same calls go through.
             presence.clock.observe(redisMilliseconds: try await redisMilliseconds(presence.redis), sent: Date(), received: Date())
@@ -44,4 +58,53 @@ struct ClusterScriptsTests {
             #expect(try await presence.supersede(userID: 7, reason: .kicked) > claim.generation)
         }
     }
+
+    /// Issue 13, hole 7: a Redis that restarted or was replaced (a replica whose clock is behind, which
+    /// lost the newest generations) must not hand out a generation lower than one handed out before.
+    @Test func aReplacedRedisHandsOutGenerationsOnlyAfterAHigherEpoch() async throws {
+        try await withPresence { presence in
+            let before = try await presence.claim(userID: 7, connection: 1).generation
+            try await replaceRedis(under: presence)
+            _ = try await presence.redis.send("DEL", presence.keys.generation(7))  // lost with the failover
+            #expect(try await presence.heartbeat(card: Self.card).hasEpoch == false)
+            await #expect(throws: RedisError.self) {
+                try await presence.redis.evaluate(
+                    ClusterScripts.supersede, keys: [presence.keys.presence(7), presence.keys.generation(7), "c", "s"],
+                    arguments: [presence.keys.prefix, "7", "kicked", "30", "0"]
+                )
+            }
+
+            // The next claim installs a higher epoch first: 10^12 µs (11.6 days) of clock ahead.
+            let after = try await presence.claim(userID: 7, connection: 2).generation
+            #expect(after - before >= 1_000_000_000_000)
+            #expect(try await presence.heartbeat(card: Self.card).hasEpoch)
+        }
+    }
+
+    /// Nodes finding Redis without an epoch at once (a storm of claims after a restart) share an
+    /// installation or each bump; either way Redis ends with the highest epoch any of them got.
+    @Test func nodesFindingRedisWithoutAnEpochAtOnceLeaveTheHighest() async throws {
+        try await withPresence { presence in
+            try await replaceRedis(under: presence)
+            let installed = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for _ in 0..<20 { group.addTask { try await presence.epochs.installNewEpoch() } }
+                return try await group.reduce(into: [Int64]()) { $0.append($1) }
+            }
+            let inForce = try await presence.redis.send("GET", presence.keys.prefix + "epoch").string?.split(separator: "|").first
+            #expect(inForce.flatMap { Int64($0) } == installed.max())
+            #expect(try await presence.heartbeat(card: Self.card).hasEpoch)
+        }
+    }
+
+    @Test func theEpochOnlyGrowsInPostgreSQL() async throws {
+        try await withTestDatabase { database in
+            let store = ClusterEpochStore(database: database)
+            let first = try await store.bump()
+            #expect(try await store.bump() > first)
+        }
+    }
+
+    private static let card = NodeCard(
+        id: "n1", address: "127.0.0.1:1", version: "test", startedAt: Date(), lastSeen: Date(), connections: 0, draining: false
+    )
 }
