@@ -35,8 +35,10 @@ start_postgres() {
         # Trust on loopback only: this cluster is for development and tests on this machine.
         as_postgres "$pg_bin/initdb" -D "$pg_data" -U parley --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    # The Swift suites run in parallel, each test with a node of its own and its fixed pool: at
+    # their peak they hold over 300 connections (the multi-node tests and make cluster add more).
     as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w -t 60 \
-        -o "-p $pg_port -k $pg_data -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
+        -o "-p $pg_port -k $pg_data -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off" start >/dev/null
     if ! psql -h 127.0.0.1 -p "$pg_port" -U parley -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'parley'" | grep -q 1; then
         psql -h 127.0.0.1 -p "$pg_port" -U parley -d postgres -qc "CREATE DATABASE parley" >/dev/null
     fi
