@@ -25,17 +25,20 @@ public struct Database: Sendable {
         self.poolSize = poolSize
     }
 
-    /// A database at `url` whose pool holds `poolSize` connections at all times, without keep-alive
+    /// A database at `url` whose pool holds up to `poolSize` connections, without keep-alive
     /// queries; the caller runs ``client``.
     ///
-    /// postgres-nio starts an idle-timeout timer and a keep-alive timer — each a task group of two
-    /// tasks around a dispatch timer — every time a connection goes back to a pool that may shrink:
-    /// the profile of `GET /friend/list` showed them beside the query. A fixed pool (what HikariCP
-    /// advises too) needs neither: a connection the server closes is replaced, and a query stuck on
-    /// a connection that went silent runs into ``deadline``.
+    /// No minimum: with `minimumConnections` above zero, postgres-nio 1.33's pool can miss replacing
+    /// a connection that closed during a PostgreSQL restart and then trips a precondition on the next
+    /// lease (`createNewDemandConnectionIfPossible`), killing the node — the chaos checker (make
+    /// chaos) found it, release builds included (vapor/postgres-nio#479 is the same family). The
+    /// connections above a minimum carry an idle timer each time they go back to the pool, which a
+    /// profile of `GET /friend/list` showed; that costs less than a node lost to an outage. Keep-alive
+    /// queries stay off: a connection the server closes is replaced, and a query stuck on one that
+    /// went silent runs into ``deadline``.
     public init(url: String, poolSize: Int, logger: Logger) throws {
         var configuration = try PostgresClient.Configuration(url: url)
-        configuration.options.minimumConnections = poolSize
+        configuration.options.minimumConnections = 0
         configuration.options.maximumConnections = poolSize
         configuration.options.keepAliveBehavior = nil
         self.init(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger, poolSize: poolSize)
