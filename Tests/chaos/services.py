@@ -190,17 +190,31 @@ class Node:
         return self.process is not None and self.process.returncode is None
 
     async def start(self, ready_timeout=30):
-        self.process = await spawn([self.binary, "serve"], self.log_path, env=self.env)
-        self.paused = False
-        self._expected_exit = False
-        asyncio.ensure_future(self._watch(self.process))
-        await wait_for(self.ready, ready_timeout, interval=0.2, what=f"{self.name} ready")
+        """Starts the process and waits until it is ready. One that exits first (its port still held
+        by a crashed predecessor's backtracer, say) is started again after a back-off. Only a process
+        that became ready is watched: its exit, unless the harness caused it, is a crash."""
+        loop = asyncio.get_running_loop()
+        deadline, backoff = loop.time() + ready_timeout, 0.5
+        while True:
+            self.process = process = await spawn([self.binary, "serve"], self.log_path, env=self.env)
+            self.paused = False
+            self._expected_exit = False
+            exited = asyncio.ensure_future(process.wait())
+            while loop.time() < deadline and not exited.done():
+                if await self.ready():
+                    asyncio.ensure_future(self._watch(process, exited))
+                    return
+                await asyncio.sleep(0.2)
+            if loop.time() >= deadline:
+                raise TimeoutError(f"{self.name} not ready after {ready_timeout:g}s")
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 4.0)
 
     async def ready(self):
         return (await web.request(self.port, "GET", "/ready", timeout=3)).ok
 
-    async def _watch(self, process):
-        status = await process.wait()
+    async def _watch(self, process, exited):
+        status = await exited
         if not self._expected_exit and process is self.process and self.on_crash is not None:
             self.on_crash(self, status)
 
