@@ -10,6 +10,7 @@ Its files (node logs, `history.json`, `report.txt`) stay in `.local/chaos/runs/<
 import argparse
 import asyncio
 import dataclasses
+import fcntl
 import os
 import random
 import shutil
@@ -306,7 +307,9 @@ async def _copy_postgres_template(postgres):
     """initdb once into `.local/chaos/postgres-template`; every run starts from a copy of it, so
     concurrent runs never share a data directory and none pays for initdb."""
     template = Postgres(CHAOS_DIR, 0, data=CHAOS_DIR / "postgres-template")
-    await template.initialize()
+    with open(CHAOS_DIR / "postgres-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two first runs at once: one initdb, the other waits for it
+        await template.initialize()
     status, output = await run_command(["cp", "-a", template.data, postgres.data])
     if status != 0:
         raise RuntimeError(f"copying the PostgreSQL template failed: {output}")
@@ -314,8 +317,11 @@ async def _copy_postgres_template(postgres):
 
 
 def _prune_old_runs(runs):
+    """Keeps the newest KEEP_RUNS runs' files, and any from the last three hours (a run in progress)."""
+    recent = time.time() - 3 * 3600
     for old in sorted(runs.iterdir(), key=lambda p: p.stat().st_mtime)[:-KEEP_RUNS]:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.stat().st_mtime < recent:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 async def main(settings, binary_source):

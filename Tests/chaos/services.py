@@ -93,7 +93,9 @@ class Postgres:
         return f"postgres://parley@127.0.0.1:{port or self.port}/{database}"
 
     async def initialize(self):
-        if (self.data / "PG_VERSION").exists():
+        """initdb, unless an earlier one completed (an interrupted one is started over)."""
+        done = self.data / "chaos-initialized"
+        if done.exists():
             return
         if self.data.exists():
             shutil.rmtree(self.data)
@@ -106,6 +108,7 @@ class Postgres:
                                     "--encoding=UTF8", "--locale=C.UTF-8"], user=user)
         if status != 0:
             raise RuntimeError(f"initdb failed: {output}")
+        done.touch()
 
     async def start(self):
         self.process = await spawn(
