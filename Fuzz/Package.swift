@@ -86,5 +86,6 @@ let package = Package(
         .systemLibrary(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
         fuzzTarget("FuzzRequestFields", ["ParleyService", .product(name: "NIOCore", package: "swift-nio")]),
+        fuzzTarget("FuzzUpgradeToken", ["ParleyService"]),
     ]
 )
