@@ -87,5 +87,9 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
         fuzzTarget("FuzzRequestFields", ["ParleyService", .product(name: "NIOCore", package: "swift-nio")]),
         fuzzTarget("FuzzUpgradeToken", ["ParleyService"]),
+        fuzzTarget(
+            "FuzzFrameAggregator",
+            ["ParleyService", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]
+        ),
     ]
 )
