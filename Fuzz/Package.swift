@@ -91,5 +91,6 @@ let package = Package(
             "FuzzFrameAggregator",
             ["ParleyService", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
+        fuzzTarget("FuzzJSONWriter", ["ParleyService"]),
     ]
 )
