@@ -92,5 +92,6 @@ let package = Package(
             ["ParleyService", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
         fuzzTarget("FuzzJSONWriter", ["ParleyService"]),
+        fuzzTarget("FuzzRESPReader", ["NIORedis", .product(name: "NIOCore", package: "swift-nio")]),
     ]
 )
