@@ -6,7 +6,7 @@ PORT ?= 8080
 SERVICES := scripts/local-services.sh
 LOCAL_ENV = $(shell $(SERVICES) env)
 
-.PHONY: run test stop deps services build migrate clean cluster bench
+.PHONY: run test stop deps services build migrate clean cluster bench fuzz
 
 run: services build migrate
 	@test -f .local/jwt-secret || head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > .local/jwt-secret
@@ -25,6 +25,11 @@ cluster: services build migrate
 bench: deps
 	scripts/bench.sh
 
+# Every libFuzzer target (Fuzz/) for DURATION seconds each (default 300); crashes under .local/fuzz/.
+# TARGETS="FuzzJSONWriter ..." runs only those.
+fuzz: deps
+	scripts/fuzz.sh
+
 stop:
 	PORT=$(PORT) scripts/cluster.sh stop
 	$(SERVICES) stop
@@ -42,4 +47,4 @@ migrate: services build
 	$(LOCAL_ENV) .build/debug/parley migrate
 
 clean: stop
-	rm -rf .local .build
+	rm -rf .local .build .build-fuzz
