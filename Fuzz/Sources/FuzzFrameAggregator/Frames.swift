@@ -43,7 +43,8 @@ public func fuzzFrames(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         }
         let bytes = message!
         let fits = bytes.count <= FrameAggregator.maximumMessageSize
-        let isValidText = Array(String(decoding: bytes, as: UTF8.self).utf8) == bytes
+        // Decoding repairs every invalid sequence, so only valid UTF-8 comes back unchanged.
+        var isValidText: Bool { Array(String(decoding: bytes, as: UTF8.self).utf8) == bytes }
         switch outcome {
         case .incomplete:
             precondition(!frame.fin && fits, "\(bytes.count) bytes still incomplete, FIN \(frame.fin)")
