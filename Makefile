@@ -6,7 +6,7 @@ PORT ?= 8080
 SERVICES := scripts/local-services.sh
 LOCAL_ENV = $(shell $(SERVICES) env)
 
-.PHONY: run test stop deps services build migrate clean cluster bench chaos
+.PHONY: run test stop deps services build migrate clean cluster bench chaos fuzz
 
 run: services build migrate
 	@test -f .local/jwt-secret || head -c 48 /dev/urandom | base64 | tr -d '\n/+=' > .local/jwt-secret
@@ -30,6 +30,11 @@ bench: deps
 chaos: deps build
 	DURATION=$(DURATION) SEED=$(SEED) scripts/chaos.sh
 
+# Every libFuzzer target (Fuzz/) for DURATION seconds each (default 300); crashes under .local/fuzz/.
+# TARGETS="FuzzJSONWriter ..." runs only those.
+fuzz: deps
+	scripts/fuzz.sh
+
 stop:
 	PORT=$(PORT) scripts/cluster.sh stop
 	$(SERVICES) stop
@@ -47,4 +52,4 @@ migrate: services build
 	$(LOCAL_ENV) .build/debug/parley migrate
 
 clean: stop
-	rm -rf .local .build
+	rm -rf .local .build .build-fuzz

@@ -30,5 +30,7 @@ PARLEY_DATABASE_URL="$PARLEY_TEST_DATABASE_URL" .build/debug/parley migrate
 # after the parallel run, so the other suites' 4-second PostgreSQL deadlines are not its victims.
 swift test --skip-build --skip DatabaseTests
 swift test --skip-build --filter DatabaseTests
+# A 20-second smoke of every fuzz target: it must build, and the seeds plus a short run must not crash.
+DURATION=20 scripts/fuzz.sh
 # Several real nodes sharing PostgreSQL and Redis: kicks, races, node death, Redis faults, drain.
 .local/venv/bin/pytest -q Tests/cluster
