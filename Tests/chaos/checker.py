@@ -343,6 +343,11 @@ def _counts(items):
     return _counts_of(counts)
 
 
+def _healthy_share(history):
+    end = history.final.taken
+    return Timeline(history.faults, end).healthy(0.0, end) / end if end > 0 else 1.0
+
+
 def summarize(history, violations):
     """A short text report: what ran, and the violations per property with a few examples each."""
     by_property = defaultdict(list)
@@ -353,7 +358,8 @@ def summarize(history, violations):
              f"sockets {len(history.sockets)} ({_counts(s.purpose for s in history.sockets)}); "
              f"messages accepted {len(history.messages)}; presence samples {len(history.presence)}",
              f"provoked by faults: {_counts_of(history.provoked)}; skipped (account busy): {_counts_of(history.skipped)}",
-             f"faults: {len(history.faults)} ({_counts(f.kind for f in history.faults)})",
+             f"faults: {len(history.faults)} ({_counts(f.kind for f in history.faults)}); "
+             f"healthy {_healthy_share(history):.0%} of the run (bounds count healthy seconds only)",
              f"violations: {len(violations)}" + (f" ({_counts(v.property for v in violations)})" if violations else "")]
     for error in history.harness_errors:
         lines.append(f"harness error: {error}")
