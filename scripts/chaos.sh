@@ -17,5 +17,5 @@ python=.local/venv/bin/python
 binary="${PARLEY_BINARY:-.build/debug/parley}"
 [ -x "$binary" ] || { echo "chaos: no binary at $binary (make build, or set PARLEY_BINARY)" >&2; exit 2; }
 
-.local/venv/bin/pytest -q -p no:cacheprovider Tests/chaos/test_checker.py Tests/chaos/test_proxy.py
+.local/venv/bin/pytest -q -p no:cacheprovider Tests/chaos/test_checker.py Tests/chaos/test_proxy.py Tests/chaos/test_schedule.py
 exec "$python" Tests/chaos/run.py --duration "${DURATION:-60}" --binary "$binary" ${SEED:+--seed "$SEED"}
