@@ -107,14 +107,16 @@ public struct AccountsController: Sendable {
     static let redisTimeout: TimeAmount = .seconds(1)
 
     /// Closes the account's sockets on every node. The session is already revoked in PostgreSQL,
-    /// so without Redis the old token stops working all the same: the sign-in goes on and the
-    /// failure is logged.
+    /// so without Redis the old token stops working all the same: the sign-in goes on, the failure
+    /// is logged, and the revocation is announced once Redis answers again (the nodes then check
+    /// that account's sockets against PostgreSQL).
     private func closeSockets(of userID: Int, reason: SocketCloseReason, context: AppRequestContext) async {
         do {
             try await presence.supersede(userID: userID, reason: reason, timeout: Self.redisTimeout)
         } catch {
             NodeMetrics.redisError("supersede")
-            context.logger.warning("Cannot close the account's sockets", metadata: ["user.id": "\(userID)", "error": "\(error)"])
+            presence.announceSessionsChangedLater(userID: userID)
+            context.logger.warning("Cannot close the account's sockets now", metadata: ["user.id": "\(userID)", "error": "\(error)"])
         }
     }
 }

@@ -29,6 +29,9 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         /// Presence entries Redis could not release, tried again at every heartbeat: an entry left
         /// behind names a live node, so no reaper would ever clear it.
         var failedReleases: Set<Release> = []
+        /// This node may have missed kicks (its subscriber reconnected, or Redis forgot the node):
+        /// the next heartbeat sweeps every socket's session instead of waiting for its turn.
+        var isSweepDue = false
     }
 
     struct Release: Hashable {
@@ -293,7 +296,10 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 authenticator.cache.forgetAll()
             }
             if message.channel == presence.keys.sessionsChannel {
-                if let userID = Int(String(buffer: message.payload)) { authenticator.cache.forget(userID: userID) }
+                if let userID = Int(String(buffer: message.payload)) {
+                    authenticator.cache.forget(userID: userID)
+                    checkSessions(of: userID)
+                }
                 continue
             }
             guard let userID = presence.keys.userID(ofChannel: message.channel),
@@ -345,11 +351,13 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 await trustSessionCacheOnceSubscribed()
             case .reconnected:
                 metrics.subscriberReconnects.increment()
+                state.withLock { $0.isSweepDue = true }
                 await trustSessionCacheOnceSubscribed()
             case .disconnected:
                 authenticator.cache.distrust()
             case .probeFailed:
                 metrics.probeFailures.increment()
+                state.withLock { $0.isSweepDue = true }
                 authenticator.cache.distrust()
             }
         }
@@ -381,12 +389,19 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         for await _ in serverListeningSignal { break }
         var registration = Registration()
         var previous = ContinuousClock.now - configuration.heartbeat
+        var beatsSinceSweep = 0
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let start = ContinuousClock.now
             metrics.heartbeatLag.record(Double((start - previous - configuration.heartbeat).nanoseconds) / 1e9)
             previous = start
             await beat(&registration)
-            await sweepSessions()
+            closeExpiredSockets()
+            beatsSinceSweep += 1
+            if beatsSinceSweep >= Self.sweepPeriod || state.withLock({ $0.isSweepDue }) {
+                state.withLock { $0.isSweepDue = false }
+                beatsSinceSweep = 0
+                await sweepSessions()
+            }
             metrics.heartbeatDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
             metrics.accountsOnline.record(liveSocketCount)
             try? await Task.sleep(for: configuration.heartbeat)
@@ -422,6 +437,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 registration.needsRestore = false
             }
             await retryFailedReleases()
+            await presence.announcePendingSessionChanges()
             for node in try await presence.reapDeadNodes(now: beat.redisTimeMilliseconds) {
                 logger.notice("Cleared a dead node's presence", metadata: ["dead.node": "\(node)"])
             }
@@ -440,6 +456,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             state.machine.liveSockets.map { ($0.connection, $0.userID, $0.generation, state.liveSince[$0.connection] ?? 0) }
         }
         logger.notice("Redis forgot this node; registering its sockets again", metadata: ["sockets": "\(sockets.count)"])
+        state.withLock { $0.isSweepDue = true }
         let superseded = try await presence.restore(sockets)
         for entry in superseded {
             applySupersession(userID: entry.userID, generation: entry.generation, reason: entry.reason, sentMilliseconds: nil)
@@ -456,21 +473,51 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     /// How many sessions one sweep query asks about.
     static let sweepBatch = 1_000
+    /// Every socket's session is checked against PostgreSQL every this many heartbeats, and at the
+    /// next one after the node may have missed kicks.
+    static let sweepPeriod = 10
 
-    /// Closes every live socket whose session ended: revoked by a login, logout or disable whose kick
-    /// never arrived (Redis was unreachable when it was sent), expired, or whose user was disabled.
-    /// Asks PostgreSQL, the durable truth, at every heartbeat — also while Redis is down — so a
-    /// socket outlives the end of its session by a heartbeat or so, whatever was lost on the way.
+    /// Closes the sockets whose token expired: checked in memory at every heartbeat.
+    private func closeExpiredSockets() {
+        let now = Date()
+        let expired = state.withLock { state in
+            state.machine.liveSockets.compactMap { socket in
+                state.identities[socket.connection].flatMap { $0.expiresAt <= now ? socket.connection : nil }
+            }
+        }
+        for connection in expired { update { $0.sessionRevoked(connection, reason: .tokenExpired) } }
+    }
+
+    /// The backstop for kicks that never arrived: asks PostgreSQL, the durable truth, about every
+    /// live socket's session — every ``sweepPeriod`` heartbeats, and at the next one after the node
+    /// may have missed kicks (its subscriber reconnected, Redis forgot it) — and closes those that
+    /// ended. A revocation the revoking node could not send is announced when Redis returns
+    /// (``ClusterPresence/announceSessionsChangedLater(userID:)``), and handled by
+    /// ``checkSessions(of:)`` at once.
     private func sweepSessions() async {
         let live = state.withLock { state in
             state.machine.liveSockets.compactMap { socket in state.identities[socket.connection].map { (socket.connection, $0) } }
         }
-        for batch in live.chunked(by: Self.sweepBatch) {
+        await closeEndedSessions(of: live)
+    }
+
+    /// An account's sessions changed (`{p}sessions`): its sockets here are checked against
+    /// PostgreSQL, so a revocation announced late still closes them.
+    private func checkSessions(of userID: Int) {
+        let live = state.withLock { state in
+            state.machine.liveConnections(userID: userID).compactMap { connection in state.identities[connection].map { (connection, $0) } }
+        }
+        guard !live.isEmpty else { return }
+        Task { await self.closeEndedSessions(of: live) }
+    }
+
+    private func closeEndedSessions(of sockets: [(connection: UInt64, identity: TokenIdentity)]) async {
+        for batch in sockets.chunked(by: Self.sweepBatch) {
             let endings: [UUID: SessionEnding]
             do {
-                endings = try await authenticator.endings(of: batch.map(\.1))
+                endings = try await authenticator.endings(of: batch.map(\.identity))
             } catch {
-                logger.notice("Cannot sweep the sockets' sessions", metadata: ["error": "\(error)"])
+                logger.notice("Cannot check the sockets' sessions", metadata: ["error": "\(error)"])
                 return
             }
             for (connection, identity) in batch {

@@ -15,6 +15,8 @@ public struct ClusterPresence: Sendable {
     let clock = RedisClock()
     /// Installs a new generation epoch when Redis has none.
     let epochs: EpochKeeper
+    /// Revocations no node has heard of yet, for the heartbeat to announce.
+    let sessionAnnouncements = SessionAnnouncements()
 
     public init(redis: RedisClient, keys: ClusterKeys, nodeID: String, presenceTTL: Duration, epochs: ClusterEpochStore) {
         self.redis = redis
@@ -92,6 +94,26 @@ public struct ClusterPresence: Sendable {
         guard let generation = reply.int else { throw UnexpectedReply(script: "supersede", reply: reply) }
         NodeMetrics.kickSent(reason)
         return generation
+    }
+
+    /// The account's sessions changed but Redis could not be told (a supersede failed): announce it
+    /// once Redis answers again (``announcePendingSessionChanges()``).
+    public func announceSessionsChangedLater(userID: Int) {
+        sessionAnnouncements.remember(userID)
+    }
+
+    /// Announces on `{p}sessions` the revocations Redis missed; what still fails waits for the next
+    /// call.
+    func announcePendingSessionChanges() async {
+        var pending = sessionAnnouncements.takeAll()
+        while let userID = pending.popFirst() {
+            do {
+                try await redis.send(["PUBLISH", keys.sessionsChannel, String(userID)], timeout: .seconds(1))
+            } catch {
+                for userID in pending.union([userID]) { sessionAnnouncements.remember(userID) }
+                return
+            }
+        }
     }
 
     /// Removes the account's presence if it still names `generation`.
