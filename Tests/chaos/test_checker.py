@@ -148,7 +148,7 @@ def test_a_message_only_pushed_to_a_revoked_socket_is_lost():
     assert properties(history([old, new], operations=ops, messages=[message])) == []
 
 
-def test_messages_in_order_once_and_without_gaps():
+def test_messages_in_order_and_without_gaps():
     first, second = MessageRecord(7, 1, 0, 20, 20.1), MessageRecord(9, 1, 0, 21, 21.1)
     in_order = socket(1, opened=1, frames=[[21.5, 7, 101], [21.6, 9, 101]])
     assert properties(history([in_order], messages=[first, second])) == []
@@ -156,7 +156,7 @@ def test_messages_in_order_once_and_without_gaps():
     found = check(history([reversed_], messages=[first, second]))
     assert {v.property for v in found} == {"delivery"} and len(found) == 2  # a gap, then out of order
     twice = socket(1, opened=1, frames=[[21.5, 7, 101], [21.6, 7, 101], [21.7, 9, 101]])
-    assert properties(history([twice], messages=[first, second])) == ["delivery"]
+    assert properties(history([twice], messages=[first, second])) == []  # at least once
 
 
 def test_a_redelivery_on_the_next_socket_is_allowed():
