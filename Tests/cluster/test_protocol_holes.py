@@ -160,3 +160,14 @@ def test_a_claim_that_timed_out_does_nothing_when_redis_runs_it_later(spawn, red
     time.sleep(1)  # whatever Redis had queued has run
     assert redis.cli("EXISTS", f"parley:presence:{account.id}") == "0"
     assert presence_node(redis, account) is None
+
+
+def test_a_node_restarted_under_its_id_clears_what_its_previous_process_left(spawn, redis):
+    """Found by make chaos (seed 29): a node killed and restarted under the same id inherited the
+    dead process's presence entries, and no reaper clears the entries of a live node: presence named
+    a node for an account with no socket anywhere."""
+    node = spawn("node-reborn")
+    account, _ = socket_on(node, redis)
+    node.kill()
+    spawn("node-reborn")
+    wait_until(lambda: presence_node(redis, account) is None, timeout=3 * HEARTBEAT + 2, message="presence cleared")

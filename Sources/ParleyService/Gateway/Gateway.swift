@@ -430,6 +430,12 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 let epoch = try await presence.epochs.installNewEpoch()
                 logger.notice("Redis had no generation epoch; installed one", metadata: ["epoch": "\(epoch)"])
             }
+            if !registration.isRegistered, let started = presence.clock.redisMilliseconds(at: startedAt) {
+                let cleared = try await presence.clearPreviousProcess(started: started)
+                if cleared > 0 {
+                    logger.notice("Cleared presence left by an earlier process with this node's id", metadata: ["entries": "\(cleared)"])
+                }
+            }
             if registration.isRegistered, !beat.wasRegistered { registration.needsRestore = true }
             registration.isRegistered = true
             if registration.needsRestore {

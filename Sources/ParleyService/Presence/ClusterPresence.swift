@@ -230,6 +230,17 @@ public struct ClusterPresence: Sendable {
         return reaped
     }
 
+    /// Clears the presence entries a previous process with this node's id left behind; `started` is
+    /// this process's start on Redis's clock. Returns how many.
+    func clearPreviousProcess(started: Int64) async throws -> Int {
+        let reply = try await redis.evaluate(
+            ClusterScripts.clearPreviousProcess,
+            keys: [keys.nodeUsers(nodeID)],
+            arguments: [keys.prefix, nodeID, String(started)]
+        )
+        return Int(reply.int ?? 0)
+    }
+
     /// Says goodbye on a graceful shutdown: the node leaves the registry at once, with whatever
     /// presence still names it and its set of accounts (node ids change on every rollout, so
     /// nothing else would ever clear them).

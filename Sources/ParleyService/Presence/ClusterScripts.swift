@@ -190,6 +190,30 @@ enum ClusterScripts {
         return superseded
         """)
 
+    /// A node that starts under the id of one that died (a restart after SIGKILL, a pod keeping its
+    /// name) clears what that process left: the presence entries naming the id from before this
+    /// process started. Reaping never would, since a node with that id is alive again.
+    ///
+    /// KEYS: node users. ARGV: prefix, node id, this process's start in Redis ms.
+    /// Returns the entries cleared.
+    static let clearPreviousProcess = RedisScript("""
+        local cleared = 0
+        for _, uid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+          local key = ARGV[1] .. 'presence:' .. uid
+          local current = redis.call('GET', key)
+          local owner, since = nil, nil
+          if current then owner, since = string.match(current, '^[^|]*|([^|]*)|[^|]*|(%d+)$') end
+          if owner ~= ARGV[2] then
+            redis.call('SREM', KEYS[1], uid)
+          elseif tonumber(since) < tonumber(ARGV[3]) then
+            redis.call('DEL', key)
+            redis.call('SREM', KEYS[1], uid)
+            cleared = cleared + 1
+          end
+        end
+        return cleared
+        """)
+
     /// Clears a batch of a dead node's presence entries (only those still naming it), and the node
     /// itself once none are left. Refuses (-1) while the node's card still exists.
     ///

@@ -25,6 +25,11 @@ final class RedisClock: Sendable {
         return Self.milliseconds(now) + offset + timeout.nanoseconds / 2_000_000
     }
 
+    /// `date` on Redis's clock, `nil` while that clock is unknown.
+    func redisMilliseconds(at date: Date) -> Int64? {
+        offset.withLock { $0 }.map { Self.milliseconds(date) + $0 }
+    }
+
     private static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
