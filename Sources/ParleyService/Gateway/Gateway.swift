@@ -26,6 +26,8 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         /// The identity each socket authenticated as, until it closes: its session is checked again
         /// after the claim and at every sweep.
         var identities: [UInt64: TokenIdentity] = [:]
+        /// No token of the sockets here expires before this: the heartbeat looks at them only then.
+        var earliestExpiry = Date.distantFuture
         /// Presence entries Redis could not release, tried again at every heartbeat: an entry left
         /// behind names a live node, so no reaper would ever clear it.
         var failedReleases: Set<Release> = []
@@ -178,6 +180,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 // A socket that closed while its token was checked leaves nothing behind.
                 guard state.sockets[connection] != nil else { return [] }
                 state.identities[connection] = identity
+                state.earliestExpiry = min(state.earliestExpiry, identity.expiresAt)
                 return state.machine.authenticated(connection, userID: identity.userID)
             })
         } catch let refusal as Authenticator.Refusal {
@@ -483,13 +486,19 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// next one after the node may have missed kicks.
     static let sweepPeriod = 10
 
-    /// Closes the sockets whose token expired: checked in memory at every heartbeat.
+    /// Closes the sockets whose token expired, checked in memory at every heartbeat; the sockets are
+    /// looked at only once the earliest expiry has passed, so an idle node does no work per socket.
     private func closeExpiredSockets() {
         let now = Date()
-        let expired = state.withLock { state in
-            state.machine.liveSockets.compactMap { socket in
-                state.identities[socket.connection].flatMap { $0.expiresAt <= now ? socket.connection : nil }
+        let expired = state.withLock { state -> [UInt64] in
+            guard state.earliestExpiry <= now else { return [] }
+            var expired: [UInt64] = []
+            var earliest = Date.distantFuture
+            for (connection, identity) in state.identities {
+                if identity.expiresAt <= now { expired.append(connection) } else { earliest = min(earliest, identity.expiresAt) }
             }
+            state.earliestExpiry = earliest
+            return expired
         }
         for connection in expired { update { $0.sessionRevoked(connection, reason: .tokenExpired) } }
     }
