@@ -69,11 +69,13 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
             let upgradeAsked = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
             // A request head that has not arrived in time (a client trickling bytes) ends the
             // connection; HTTPConnectionStateHandler's idle timeout takes over after the first request.
+            // No close callback cancels it: one more closure per socket for its whole life, where a
+            // connection that closed early only keeps the timer until it fires.
             let headDeadline = channel.eventLoop.scheduleTask(in: connectionGuard.requestHeadTimeout) {
+                guard channel.isActive else { return }
                 NodeMetrics.connectionDropped("head_timeout")
                 channel.close(promise: nil)
             }
-            channel.closeFuture.whenComplete { _ in headDeadline.cancel() }
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: FrameAggregator.maximumMessageSize,
                 shouldUpgrade: { [delegate = sockets.delegate] channel, head in
