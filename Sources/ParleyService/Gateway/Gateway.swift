@@ -34,6 +34,11 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         /// This node may have missed kicks (its subscriber reconnected, or Redis forgot the node):
         /// the next heartbeat sweeps every socket's session instead of waiting for its turn.
         var isSweepDue = false
+
+        /// Each of `connections` with the identity it authenticated as (those that have one).
+        func identified(_ connections: [UInt64]) -> [(connection: UInt64, identity: TokenIdentity)] {
+            connections.compactMap { connection in identities[connection].map { (connection, $0) } }
+        }
     }
 
     struct Release: Hashable {
@@ -511,7 +516,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// ``checkSessions(of:)`` at once.
     private func sweepSessions() async {
         let live = state.withLock { state in
-            state.machine.liveSockets.compactMap { socket in state.identities[socket.connection].map { (socket.connection, $0) } }
+            state.identified(state.machine.liveSockets.map(\.connection))
         }
         await closeEndedSessions(of: live)
     }
@@ -520,7 +525,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// PostgreSQL, so a revocation announced late still closes them.
     private func checkSessions(of userID: Int) {
         let live = state.withLock { state in
-            state.machine.liveConnections(userID: userID).compactMap { connection in state.identities[connection].map { (connection, $0) } }
+            state.identified(state.machine.liveConnections(userID: userID))
         }
         guard !live.isEmpty else { return }
         Task { await self.closeEndedSessions(of: live) }

@@ -21,8 +21,7 @@ final class RedisClock: Sendable {
     /// timeout, so that a command run just before it still has half the timeout for its reply to come
     /// back. 0 (no deadline) while Redis's clock is unknown.
     func deadline(for timeout: TimeAmount, now: Date = Date()) -> Int64 {
-        guard let offset = offset.withLock({ $0 }) else { return 0 }
-        return Self.milliseconds(now) + offset + timeout.nanoseconds / 2_000_000
+        redisMilliseconds(at: now).map { $0 + timeout.nanoseconds / 2_000_000 } ?? 0
     }
 
     /// `date` on Redis's clock, `nil` while that clock is unknown.
