@@ -11,7 +11,8 @@ from contextlib import contextmanager
 
 from conftest import HEARTBEAT, PRESENCE_TTL, SECRET, wait_until
 from sockets import Socket
-from test_gateway import KICKED
+from test_chat import Person, befriend, connect, send
+from test_gateway import KICKED, psql
 
 TOKEN_EXPIRED = {"msg": "fail", "data": "token 已过期! 请重新获取令牌", "code": "token_expired"}
 # A node that comes back re-registers at its next heartbeat; give it a few.
@@ -171,3 +172,21 @@ def test_a_node_restarted_under_its_id_clears_what_its_previous_process_left(spa
     node.kill()
     spawn("node-reborn")
     wait_until(lambda: presence_node(redis, account) is None, timeout=3 * HEARTBEAT + 2, message="presence cleared")
+
+
+def test_a_socket_whose_kick_was_lost_takes_no_message_meant_for_the_next_session(cluster):
+    """Found by `make chaos`: a socket whose session was revoked but whose kick never arrived (Redis
+    lost it) still took the account's messages until the next sweep closed it, so the new session
+    never got them. The revocation here reaches PostgreSQL only, as a lost kick leaves it."""
+    a, b = cluster
+    sender, recipient = Person(a), Person(a)
+    befriend(a, sender, recipient)
+    old, _ = connect(b, recipient)
+    psql(f"UPDATE sessions SET revoked_at = now(), revoked_reason = 'superseded' "
+         f"WHERE user_id = {recipient.id} AND revoked_at IS NULL")
+    message = send(a, sender, recipient, "for the next session")
+    # Closed for what PostgreSQL says, long before the sweep (every 10 heartbeats) would have.
+    assert old.closed_with(timeout=3 * HEARTBEAT) == (KICKED, 4409)
+    recipient.token = a.login(recipient.account)
+    _, frames = connect(a, recipient)
+    assert frames == [{"msg": "ok", "data": message}]

@@ -98,20 +98,37 @@ public struct MessageStore: Sendable {
         return 0
     }
 
-    /// The oldest frames waiting for `userID`, in order, with the ids that acknowledge them.
-    func pending(for userID: Int, limit: Int) async throws -> [(deliveryID: Int, frame: ServerFrame)] {
+    /// The oldest frames waiting for `userID`, in order, with the ids that acknowledge them — or
+    /// `nil` when the session `sessionID` no longer lets its socket receive them (revoked, expired,
+    /// its user disabled): the frames then wait for the account's current socket. One query either
+    /// way, so a socket whose kick was lost never takes a message meant for its successor.
+    func pending(for userID: Int, session sessionID: UUID, limit: Int) async throws -> [(deliveryID: Int, frame: ServerFrame)]? {
         let rows = try await database.query(
             """
-            SELECT d.id, d.kind, m.id, m.from_id, m.from_name, m.from_avatar, m.to_id, m.to_name, m.to_avatar,
-                m.chat_type, m.type, m.data, m.options::text, m.created_at
-            FROM deliveries d JOIN messages m ON m.id = d.message_id
-            WHERE d.user_id = \(userID) ORDER BY d.id LIMIT \(limit)
+            SELECT a.active, p.*
+            FROM (
+                SELECT EXISTS (
+                    SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
+                    WHERE s.id = \(sessionID) AND s.user_id = \(userID) AND s.revoked_at IS NULL
+                        AND s.expires_at > now() AND u.status = 1
+                ) AS active
+            ) a
+            LEFT JOIN LATERAL (
+                SELECT d.id, d.kind, m.id, m.from_id, m.from_name, m.from_avatar, m.to_id, m.to_name, m.to_avatar,
+                    m.chat_type, m.type, m.data, m.options::text, m.created_at
+                FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE a.active AND d.user_id = \(userID) ORDER BY d.id LIMIT \(limit)
+            ) p ON true
             """
         )
         var pending: [(Int, ServerFrame)] = []
         for try await row in rows {
-            let (deliveryID, kind, id, fromID, fromName, fromAvatar, toID, toName, toAvatar, chatType, type, data, options, createdAt) =
-                try row.decode((Int, String, Int, Int, String, String, Int, String, String, String, String, String, String, Date).self)
+            let columns = row.makeRandomAccess()
+            guard try columns[0].decode(Bool.self) else { return nil }
+            // An active session with nothing waiting: the one row, with no frame.
+            guard columns[1].bytes != nil else { break }
+            let (_, deliveryID, kind, id, fromID, fromName, fromAvatar, toID, toName, toAvatar, chatType, type, data, options, createdAt) =
+                try row.decode((Bool, Int, String, Int, Int, String, String, Int, String, String, String, String, String, String, Date).self)
             if kind == "recall" {
                 let notice = RecallNotice(fromID: fromID, toID: toID, chatType: chatType, id: id)
                 pending.append((deliveryID, .recall(json: try notice.jsonText())))

@@ -1,6 +1,9 @@
+import Foundation
+
 /// The node's decisions about the sockets it holds, as a value with no I/O: which socket owns an
 /// account, what a kick, a close or a Redis reset does. ``Gateway`` feeds it events and performs
-/// the actions it returns.
+/// the actions it returns. Everything the node knows per socket and per account lives here, so
+/// each rule is a sequence of events in a unit test.
 ///
 /// The cluster-wide order is a per-account *generation* handed out atomically by Redis: a newer
 /// socket or session event carries a higher generation, and everything older closes. So two logins
@@ -40,6 +43,8 @@ struct GatewayStateMachine {
         /// The newest supersession seen while a claim was in flight.
         var supersession: Supersession?
         var subscription = Subscription.none
+        /// The client asked for its messages (`getmessage`) while no socket here was verified yet.
+        var isDeliveryRequested = false
     }
 
     private enum Subscription {
@@ -64,34 +69,86 @@ struct GatewayStateMachine {
         /// Remove the account's presence if it still names this generation.
         case release(userID: Int, generation: Generation)
         case unsubscribe(userID: Int)
+        /// Send the account's waiting messages to this socket.
+        case deliver(ConnectionID, userID: Int)
     }
 
-    private(set) var phases: [ConnectionID: Phase] = [:]
+    /// What the node knows of one socket, from its upgrade to its close: one record, so closing it
+    /// forgets everything at once.
+    struct Connection {
+        var phase: Phase
+        /// Who its token says it is, once checked: its session is checked again after the claim,
+        /// at every sweep, and its expiry closes it.
+        var identity: TokenIdentity?
+        /// When it took its account (ms since 1970), for re-registering presence.
+        var liveSince: Int64 = 0
+    }
+
+    /// A presence entry to remove once Redis answers again.
+    struct Release: Hashable {
+        var userID: Int
+        var generation: Generation
+    }
+
+    /// Releases kept for another try at most; past that the oldest are let go (the account's next
+    /// claim replaces its entry anyway).
+    static let failedReleaseCapacity = 100_000
+
+    private(set) var connections: [ConnectionID: Connection] = [:]
     private var accounts: [Int: Account] = [:]
     private(set) var isDraining = false
+    /// Presence entries Redis could not release: an entry left behind names a live node, so no
+    /// reaper would ever clear it.
+    private(set) var failedReleases: Set<Release> = []
+    /// No token of the sockets here expires before this: expiry looks at them only then, so an idle
+    /// node does no work per socket.
+    private var earliestExpiry = Date.distantFuture
+    /// The node may have missed kicks (its subscriber reconnected, Redis forgot the node): every
+    /// live socket's session should be checked against PostgreSQL now rather than in its turn.
+    private(set) var isSessionSweepDue = false
+
+    func phase(of connection: ConnectionID) -> Phase? { connections[connection]?.phase }
 
     /// Live sockets: the accounts with a socket on this node.
     var liveCount: Int {
-        phases.values.reduce(0) { count, phase in
-            if case .live = phase { return count + 1 }
+        connections.values.reduce(0) { count, connection in
+            if case .live = connection.phase { return count + 1 }
             return count
         }
     }
 
+    /// A socket that holds its account here, as presence records it.
+    struct LiveSocket: Equatable {
+        var connection: ConnectionID
+        var userID: Int
+        var generation: Generation
+        var since: Int64
+    }
+
     /// Every live socket, for re-registering presence after Redis lost it.
-    var liveSockets: [(connection: ConnectionID, userID: Int, generation: Generation)] {
-        phases.compactMap { connection, phase in
-            guard case .live(let userID, let generation) = phase else { return nil }
-            return (connection, userID, generation)
+    var liveSockets: [LiveSocket] {
+        connections.compactMap { id, connection in
+            guard case .live(let userID, let generation) = connection.phase else { return nil }
+            return LiveSocket(connection: id, userID: userID, generation: generation, since: connection.liveSince)
         }
+    }
+
+    /// Whether `socket` still holds its account here as it did when listed in ``liveSockets``.
+    func isStillLive(_ socket: LiveSocket) -> Bool {
+        connections[socket.connection]?.phase == .live(userID: socket.userID, generation: socket.generation)
     }
 
     /// The live sockets of an account on this node (one, unless a takeover is under way).
     func liveConnections(userID: Int) -> [ConnectionID] {
         (accounts[userID]?.connections ?? []).sorted().filter { connection in
-            if case .live = phases[connection] { return true }
+            if case .live = connections[connection]?.phase { return true }
             return false
         }
+    }
+
+    /// Each of `ids` with the identity it authenticated as.
+    func identities(of ids: [ConnectionID]) -> [(connection: ConnectionID, identity: TokenIdentity)] {
+        ids.compactMap { id in connections[id]?.identity.map { (id, $0) } }
     }
 
     /// Whether the node holds any socket of the account, in any phase.
@@ -99,76 +156,69 @@ struct GatewayStateMachine {
         !(accounts[userID]?.connections.isEmpty ?? true)
     }
 
-    /// Whether a socket of the account is still on its way to becoming live here.
-    func isConnecting(userID: Int) -> Bool {
-        (accounts[userID]?.connections ?? []).contains { connection in
-            switch phases[connection] {
-            case .authenticating, .subscribing, .waitingToClaim, .claiming: true
-            default: false
-            }
-        }
-    }
-
     // MARK: Events
 
     mutating func socketOpened(_ connection: ConnectionID) -> [Action] {
         guard !isDraining else {
-            phases[connection] = .closing(userID: nil, generation: nil)
+            connections[connection] = Connection(phase: .closing(userID: nil, generation: nil))
             return [.goAway(connection)]
         }
-        phases[connection] = .authenticating
+        connections[connection] = Connection(phase: .authenticating)
         return [.authenticate(connection)]
     }
 
-    mutating func authenticated(_ connection: ConnectionID, userID: Int) -> [Action] {
-        guard phases[connection] == .authenticating else { return [] }
+    mutating func authenticated(_ connection: ConnectionID, as identity: TokenIdentity) -> [Action] {
+        guard connections[connection]?.phase == .authenticating else { return [] }
+        let userID = identity.userID
         // A newer socket of the account on this node (connection ids grow with each upgrade) had its
         // token checked first — a cached session answers sooner than PostgreSQL. The newest socket
         // wins, so this one is superseded now rather than claiming after it and kicking it.
         let newerSocketHere = accounts[userID]?.connections.contains { other in
             guard other > connection else { return false }
-            if case .closing = phases[other] { return false }
+            if case .closing = connections[other]?.phase { return false }
             return true
         } ?? false
         if newerSocketHere {
-            phases[connection] = .closing(userID: nil, generation: nil)
+            connections[connection]?.phase = .closing(userID: nil, generation: nil)
             return [.close(connection, .kicked)]
         }
+        connections[connection]?.identity = identity
+        earliestExpiry = min(earliestExpiry, identity.expiresAt)
         var account = accounts[userID] ?? Account()
         account.connections.insert(connection)
         accounts[userID] = account
         switch account.subscription {
         case .confirmed:
-            phases[connection] = .waitingToClaim(userID: userID)
+            connections[connection]?.phase = .waitingToClaim(userID: userID)
             return claimNext(userID: userID)
         case .requested:
-            phases[connection] = .subscribing(userID: userID)
+            connections[connection]?.phase = .subscribing(userID: userID)
             return []
         case .none:
-            phases[connection] = .subscribing(userID: userID)
+            connections[connection]?.phase = .subscribing(userID: userID)
             accounts[userID]?.subscription = .requested
             return [.subscribe(userID: userID)]
         }
     }
 
     mutating func authenticationFailed(_ connection: ConnectionID, reason: SocketCloseReason) -> [Action] {
-        guard phases[connection] == .authenticating else { return [] }
-        phases[connection] = .closing(userID: nil, generation: nil)
+        guard connections[connection]?.phase == .authenticating else { return [] }
+        connections[connection]?.phase = .closing(userID: nil, generation: nil)
         return [.close(connection, reason)]
     }
 
     /// PostgreSQL could not be asked about the token.
     mutating func authenticationUnavailable(_ connection: ConnectionID) -> [Action] {
-        guard phases[connection] == .authenticating else { return [] }
-        phases[connection] = .closing(userID: nil, generation: nil)
+        guard connections[connection]?.phase == .authenticating else { return [] }
+        connections[connection]?.phase = .closing(userID: nil, generation: nil)
         return [.tryAgainLater(connection)]
     }
 
     mutating func subscribed(userID: Int) -> [Action] {
         guard var account = accounts[userID] else { return [.unsubscribe(userID: userID)] }
         account.subscription = .confirmed
-        for connection in account.connections where phases[connection] == .subscribing(userID: userID) {
-            phases[connection] = .waitingToClaim(userID: userID)
+        for connection in account.connections where connections[connection]?.phase == .subscribing(userID: userID) {
+            connections[connection]?.phase = .waitingToClaim(userID: userID)
         }
         accounts[userID] = account
         return claimNext(userID: userID)
@@ -185,9 +235,9 @@ struct GatewayStateMachine {
         if withdrawn { account.subscription = .none }
         accounts[userID] = account
         var actions: [Action] = account.connections.sorted().compactMap { connection in
-            switch phases[connection] {
+            switch connections[connection]?.phase {
             case .subscribing, .waitingToClaim, .claiming:
-                phases[connection] = .closing(userID: userID, generation: nil)
+                connections[connection]?.phase = .closing(userID: userID, generation: nil)
                 return .tryAgainLater(connection)
             default:
                 return nil
@@ -197,27 +247,58 @@ struct GatewayStateMachine {
         return actions + forgetIfUnused(userID: userID)
     }
 
-    mutating func claimed(_ connection: ConnectionID, userID: Int, generation: Generation) -> [Action] {
+    /// Redis handed `connection` the account's generation.
+    /// - Parameters:
+    ///   - deliveryRequested: the client asked for its messages while the socket was connecting;
+    ///     they go to the account's socket here once its session is verified.
+    ///   - since: when, in ms since 1970, for presence.
+    mutating func claimed(
+        _ connection: ConnectionID, userID: Int, generation: Generation, deliveryRequested: Bool = false, since: Int64 = 0
+    ) -> [Action] {
         guard var account = accounts[userID], account.claimInFlight == connection else {
             return [.release(userID: userID, generation: generation)]
         }
         let supersession = account.supersession
         account.claimInFlight = nil
         account.supersession = nil
+        // A socket closed while claiming leaves the request with the account, for its next socket.
+        if deliveryRequested { account.isDeliveryRequested = true }
         accounts[userID] = account
         var actions: [Action]
-        if phases[connection] != .claiming(userID: userID) {
+        if connections[connection]?.phase != .claiming(userID: userID) {
             // Closed while claiming: give the presence back.
             actions = [.release(userID: userID, generation: generation)]
         } else if let supersession, supersession.generation > generation {
-            phases[connection] = .closing(userID: userID, generation: generation)
+            connections[connection]?.phase = .closing(userID: userID, generation: generation)
             actions = [.close(connection, supersession.reason), .release(userID: userID, generation: generation)]
         } else {
-            phases[connection] = .live(userID: userID, generation: generation)
+            connections[connection]?.phase = .live(userID: userID, generation: generation)
+            connections[connection]?.liveSince = since
             // An older socket of the same account on this node: the newest wins here too.
             actions = [.verifySession(connection, userID: userID)] + supersede(userID: userID, below: generation, reason: .kicked)
         }
         return actions + claimNext(userID: userID) + forgetIfUnused(userID: userID)
+    }
+
+    /// The session check after the claim found the session still active: the socket is the
+    /// account's now, and gets the messages its client asked for meanwhile.
+    mutating func sessionVerified(_ connection: ConnectionID) -> [Action] {
+        guard case .live(let userID, _) = connections[connection]?.phase, accounts[userID]?.isDeliveryRequested == true else {
+            return []
+        }
+        accounts[userID]?.isDeliveryRequested = false
+        return [.deliver(connection, userID: userID)]
+    }
+
+    /// Messages wait in PostgreSQL for `userID`: they go to its live socket here, or to the socket
+    /// still connecting once it is live and verified.
+    mutating func deliveryRequested(userID: Int) -> [Action] {
+        let live = liveConnections(userID: userID)
+        if live.isEmpty {
+            if isConnecting(userID: userID) { accounts[userID]?.isDeliveryRequested = true }
+            return []
+        }
+        return live.map { .deliver($0, userID: userID) }
     }
 
     /// A kick, logout or disable for `userID`: every socket older than `generation` closes.
@@ -232,15 +313,27 @@ struct GatewayStateMachine {
         return supersede(userID: userID, below: generation, reason: reason)
     }
 
-    /// The session check after the claim found the session revoked or the user disabled.
+    /// PostgreSQL says the socket's session ended (revoked, expired, or its user disabled).
     mutating func sessionRevoked(_ connection: ConnectionID, reason: SocketCloseReason) -> [Action] {
-        guard case .live(let userID, let generation) = phases[connection] else { return [] }
-        phases[connection] = .closing(userID: userID, generation: generation)
+        guard case .live(let userID, let generation) = connections[connection]?.phase else { return [] }
+        connections[connection]?.phase = .closing(userID: userID, generation: generation)
         return [.close(connection, reason), .release(userID: userID, generation: generation)]
     }
 
+    /// Closes the live sockets whose token expired by `now`.
+    mutating func tokensExpired(now: Date) -> [Action] {
+        guard earliestExpiry <= now else { return [] }
+        earliestExpiry = .distantFuture
+        var expired: [ConnectionID] = []
+        for (id, connection) in connections {
+            guard let expiry = connection.identity?.expiresAt else { continue }
+            if expiry <= now { expired.append(id) } else { earliestExpiry = min(earliestExpiry, expiry) }
+        }
+        return expired.sorted().flatMap { sessionRevoked($0, reason: .tokenExpired) }
+    }
+
     mutating func socketClosed(_ connection: ConnectionID) -> [Action] {
-        guard let phase = phases.removeValue(forKey: connection) else { return [] }
+        guard let phase = connections.removeValue(forKey: connection)?.phase else { return [] }
         var actions: [Action] = []
         let userID: Int?
         switch phase {
@@ -258,22 +351,61 @@ struct GatewayStateMachine {
         return actions
     }
 
+    // MARK: Recovery
+
+    /// Redis could not remove a presence entry: it is tried again by ``retryReleases()``.
+    mutating func releaseFailed(userID: Int, generation: Generation) {
+        if failedReleases.count >= Self.failedReleaseCapacity, let any = failedReleases.first {
+            failedReleases.remove(any)
+        }
+        failedReleases.insert(Release(userID: userID, generation: generation))
+    }
+
+    /// The releases that failed, to be tried again now.
+    mutating func takeFailedReleases() -> Set<Release> {
+        defer { failedReleases = [] }
+        return failedReleases
+    }
+
+    /// Kicks may have been lost: the next sweep comes at once.
+    mutating func mayHaveMissedKicks() {
+        isSessionSweepDue = true
+    }
+
+    /// Every live socket with its identity, to check against PostgreSQL; clears the sweep's flag.
+    mutating func sessionSweep() -> [(connection: ConnectionID, identity: TokenIdentity)] {
+        isSessionSweepDue = false
+        return identities(of: liveSockets.map(\.connection))
+    }
+
     /// Graceful shutdown: every socket closes with 1001 and new ones are refused.
     mutating func drain() -> [Action] {
         isDraining = true
-        return phases.keys.sorted().flatMap { connection -> [Action] in
-            switch phases[connection]! {
+        return connections.keys.sorted().flatMap { id -> [Action] in
+            switch connections[id]!.phase {
             case .closing:
                 return []
             case .live(let userID, let generation):
-                phases[connection] = .closing(userID: userID, generation: generation)
-                return [.goAway(connection), .release(userID: userID, generation: generation)]
+                connections[id]?.phase = .closing(userID: userID, generation: generation)
+                return [.goAway(id), .release(userID: userID, generation: generation)]
             case .subscribing(let userID), .waitingToClaim(let userID), .claiming(let userID):
-                phases[connection] = .closing(userID: userID, generation: nil)
+                connections[id]?.phase = .closing(userID: userID, generation: nil)
             case .authenticating:
-                phases[connection] = .closing(userID: nil, generation: nil)
+                connections[id]?.phase = .closing(userID: nil, generation: nil)
             }
-            return [.goAway(connection)]
+            return [.goAway(id)]
+        }
+    }
+
+    // MARK: Rules
+
+    /// Whether a socket of the account is still on its way to becoming live here.
+    private func isConnecting(userID: Int) -> Bool {
+        (accounts[userID]?.connections ?? []).contains { connection in
+            switch connections[connection]?.phase {
+            case .authenticating, .subscribing, .waitingToClaim, .claiming: true
+            default: false
+            }
         }
     }
 
@@ -281,13 +413,13 @@ struct GatewayStateMachine {
     /// socket claims; older ones waiting would only claim to be kicked by it, so they close now.
     private mutating func claimNext(userID: Int) -> [Action] {
         guard var account = accounts[userID], account.claimInFlight == nil else { return [] }
-        let waiting = account.connections.filter { phases[$0] == .waitingToClaim(userID: userID) }.sorted()
+        let waiting = account.connections.filter { connections[$0]?.phase == .waitingToClaim(userID: userID) }.sorted()
         guard let newest = waiting.last else { return [] }
         var actions: [Action] = waiting.dropLast().map { older in
-            phases[older] = .closing(userID: userID, generation: nil)
+            connections[older]?.phase = .closing(userID: userID, generation: nil)
             return .close(older, .kicked)
         }
-        phases[newest] = .claiming(userID: userID)
+        connections[newest]?.phase = .claiming(userID: userID)
         account.claimInFlight = newest
         accounts[userID] = account
         actions.append(.claim(newest, userID: userID))
@@ -305,8 +437,8 @@ struct GatewayStateMachine {
         guard let account = accounts[userID] else { return [] }
         var actions: [Action] = []
         for connection in account.connections.sorted() {
-            guard case .live(_, let current) = phases[connection], current < generation else { continue }
-            phases[connection] = .closing(userID: userID, generation: current)
+            guard case .live(_, let current) = connections[connection]?.phase, current < generation else { continue }
+            connections[connection]?.phase = .closing(userID: userID, generation: current)
             // The newer owner's claim already replaced the presence; the release is a no-op then,
             // and it clears the presence after a logout or disable.
             actions += [.close(connection, reason), .release(userID: userID, generation: current)]

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ParleyService
 
@@ -6,10 +7,15 @@ import Testing
 struct GatewayStateMachineTests {
     typealias Machine = GatewayStateMachine
 
+    /// A token's identity for `user`, expiring at `expiry` (seconds since 1970).
+    func identity(_ user: Int, expiry: TimeInterval = 4_000_000_000) -> TokenIdentity {
+        TokenIdentity(userID: user, sessionID: UUID(), expiresAt: Date(timeIntervalSince1970: expiry))
+    }
+
     /// Opens, authenticates and subscribes `connection` for `user`, up to its claim.
     func claiming(_ machine: inout Machine, _ connection: UInt64, user: Int) {
         #expect(machine.socketOpened(connection) == [.authenticate(connection)])
-        let actions = machine.authenticated(connection, userID: user)
+        let actions = machine.authenticated(connection, as: identity(user))
         if actions == [.subscribe(userID: user)] {
             #expect(machine.subscribed(userID: user) == [.claim(connection, userID: user)])
         } else {
@@ -21,7 +27,7 @@ struct GatewayStateMachineTests {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
         #expect(machine.claimed(1, userID: 7, generation: 100) == [.verifySession(1, userID: 7)])
-        #expect(machine.phases[1] == .live(userID: 7, generation: 100))
+        #expect(machine.phase(of: 1) == .live(userID: 7, generation: 100))
         #expect(machine.liveCount == 1)
     }
 
@@ -30,7 +36,7 @@ struct GatewayStateMachineTests {
         _ = machine.socketOpened(1)
         #expect(machine.authenticationFailed(1, reason: .tokenExpired) == [.close(1, .tokenExpired)])
         #expect(machine.socketClosed(1) == [])
-        #expect(machine.phases.isEmpty)
+        #expect(machine.connections.isEmpty)
     }
 
     /// The older socket's token check came back last: it must not claim after, and kick, the newer.
@@ -38,7 +44,7 @@ struct GatewayStateMachineTests {
         var machine = Machine()
         _ = machine.socketOpened(1)
         claiming(&machine, 2, user: 7)
-        #expect(machine.authenticated(1, userID: 7) == [.close(1, .kicked)])
+        #expect(machine.authenticated(1, as: identity(7)) == [.close(1, .kicked)])
         #expect(machine.claimed(2, userID: 7, generation: 100) == [.verifySession(2, userID: 7)])
         #expect(machine.socketClosed(1) == [])
         #expect(machine.liveConnections(userID: 7) == [2])
@@ -55,7 +61,7 @@ struct GatewayStateMachineTests {
         // Its own kick event, echoed back by Redis, closes nothing more.
         #expect(machine.superseded(userID: 7, generation: 101, reason: .kicked) == [])
         #expect(machine.socketClosed(1) == [])
-        #expect(machine.phases[2] == .live(userID: 7, generation: 101))
+        #expect(machine.phase(of: 2) == .live(userID: 7, generation: 101))
     }
 
     @Test func aKickFromAnotherNodeClosesOnlyOlderSockets() {
@@ -89,8 +95,8 @@ struct GatewayStateMachineTests {
         var machine = Machine()
         _ = machine.socketOpened(1)
         _ = machine.socketOpened(2)
-        #expect(machine.authenticated(1, userID: 7) == [.subscribe(userID: 7)])
-        #expect(machine.authenticated(2, userID: 7) == [])
+        #expect(machine.authenticated(1, as: identity(7)) == [.subscribe(userID: 7)])
+        #expect(machine.authenticated(2, as: identity(7)) == [])
         // Only the newer claims; the older would only claim to be kicked by it.
         #expect(machine.subscribed(userID: 7) == [.close(1, .kicked), .claim(2, userID: 7)])
     }
@@ -101,8 +107,8 @@ struct GatewayStateMachineTests {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
         _ = machine.socketOpened(2)
-        #expect(machine.authenticated(2, userID: 7) == [])
-        #expect(machine.phases[2] == .waitingToClaim(userID: 7))
+        #expect(machine.authenticated(2, as: identity(7)) == [])
+        #expect(machine.phase(of: 2) == .waitingToClaim(userID: 7))
         #expect(machine.claimed(1, userID: 7, generation: 100) == [.verifySession(1, userID: 7), .claim(2, userID: 7)])
         #expect(machine.claimed(2, userID: 7, generation: 101) == [
             .verifySession(2, userID: 7), .close(1, .kicked), .release(userID: 7, generation: 100),
@@ -116,7 +122,7 @@ struct GatewayStateMachineTests {
         #expect(machine.socketClosed(1) == [])
         #expect(!machine.hasSockets(userID: 7))
         _ = machine.socketOpened(2)
-        #expect(machine.authenticated(2, userID: 7) == [])
+        #expect(machine.authenticated(2, as: identity(7)) == [])
         #expect(machine.claimed(1, userID: 7, generation: 100) == [.release(userID: 7, generation: 100), .claim(2, userID: 7)])
         #expect(machine.claimed(2, userID: 7, generation: 101) == [.verifySession(2, userID: 7)])
     }
@@ -125,7 +131,7 @@ struct GatewayStateMachineTests {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
         _ = machine.socketOpened(2)
-        _ = machine.authenticated(2, userID: 7)
+        _ = machine.authenticated(2, as: identity(7))
         #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1), .tryAgainLater(2)])
         _ = machine.socketClosed(1)
         #expect(machine.socketClosed(2) == [.unsubscribe(userID: 7)])
@@ -138,7 +144,7 @@ struct GatewayStateMachineTests {
         #expect(machine.socketClosed(1) == [.release(userID: 7, generation: 100), .unsubscribe(userID: 7)])
         // The next socket of the account subscribes anew.
         _ = machine.socketOpened(2)
-        #expect(machine.authenticated(2, userID: 7) == [.subscribe(userID: 7)])
+        #expect(machine.authenticated(2, as: identity(7)) == [.subscribe(userID: 7)])
     }
 
     @Test func aSocketClosedWhileClaimingGivesItsPresenceBack() {
@@ -159,7 +165,7 @@ struct GatewayStateMachineTests {
     @Test func redisFailuresRefuseTheWaitingSockets() {
         var machine = Machine()
         _ = machine.socketOpened(1)
-        _ = machine.authenticated(1, userID: 7)
+        _ = machine.authenticated(1, as: identity(7))
         #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1), .unsubscribe(userID: 7)])
     }
 
@@ -168,12 +174,12 @@ struct GatewayStateMachineTests {
     @Test func aSubscriptionThatFailedIsStillWithdrawnWhenTheAccountGoes() {
         var machine = Machine()
         _ = machine.socketOpened(1)
-        #expect(machine.authenticated(1, userID: 7) == [.subscribe(userID: 7)])
+        #expect(machine.authenticated(1, as: identity(7)) == [.subscribe(userID: 7)])
         _ = machine.socketOpened(2)
-        #expect(machine.authenticated(2, userID: 7) == [], "asked once")
+        #expect(machine.authenticated(2, as: identity(7)) == [], "asked once")
         #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1), .tryAgainLater(2), .unsubscribe(userID: 7)])
         _ = machine.socketOpened(3)
-        #expect(machine.authenticated(3, userID: 7) == [.subscribe(userID: 7)], "the next socket asks anew")
+        #expect(machine.authenticated(3, as: identity(7)) == [.subscribe(userID: 7)], "the next socket asks anew")
     }
 
     @Test func drainingClosesEverySocketAndRefusesNewOnes() {
@@ -192,5 +198,118 @@ struct GatewayStateMachineTests {
         _ = machine.claimed(1, userID: 7, generation: 100)
         claiming(&machine, 2, user: 8)
         #expect(machine.liveSockets.map(\.userID) == [7])
+    }
+
+    // MARK: What the machine keeps per socket and per account
+
+    @Test func liveSocketsCarryWhenTheyTookTheirAccount() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100, since: 1_700_000_000_000)
+        #expect(machine.liveSockets == [.init(connection: 1, userID: 7, generation: 100, since: 1_700_000_000_000)])
+        #expect(machine.isStillLive(machine.liveSockets[0]))
+    }
+
+    @Test func closingASocketForgetsItsIdentity() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        #expect(machine.identities(of: [1]).map(\.identity.userID) == [7])
+        _ = machine.socketClosed(1)
+        #expect(machine.identities(of: [1]).isEmpty)
+        #expect(machine.connections.isEmpty)
+    }
+
+    @Test func aDeliveryNudgeGoesToTheLiveSocket() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        #expect(machine.deliveryRequested(userID: 7) == [.deliver(1, userID: 7)])
+        #expect(machine.deliveryRequested(userID: 8) == [])
+    }
+
+    /// A `getmessage` while the socket is still connecting: its messages follow once it is live and
+    /// its session verified, not before (it may yet be refused).
+    @Test func aDeliveryNudgeWhileConnectingWaitsForTheVerifiedSession() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        #expect(machine.deliveryRequested(userID: 7) == [])
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        #expect(machine.sessionVerified(1) == [.deliver(1, userID: 7)])
+        #expect(machine.sessionVerified(1) == [], "delivered once")
+    }
+
+    /// The claim took over a request Redis kept (the client asked before this node subscribed).
+    @Test func aDeliveryRequestTakenByTheClaimIsServedAfterVerification() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100, deliveryRequested: true)
+        #expect(machine.sessionVerified(1) == [.deliver(1, userID: 7)])
+    }
+
+    /// A socket that closed while claiming leaves the request its claim took to the account's next
+    /// socket here.
+    @Test func aDeliveryRequestOutlivesASocketClosedWhileClaiming() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.socketOpened(2)
+        _ = machine.authenticated(2, as: identity(7))
+        _ = machine.socketClosed(1)
+        #expect(machine.claimed(1, userID: 7, generation: 100, deliveryRequested: true) == [
+            .release(userID: 7, generation: 100), .claim(2, userID: 7),
+        ])
+        _ = machine.claimed(2, userID: 7, generation: 101)
+        #expect(machine.sessionVerified(2) == [.deliver(2, userID: 7)])
+    }
+
+    @Test func aRevokedSessionFoundByTheVerificationGetsNoDelivery() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100, deliveryRequested: true)
+        _ = machine.sessionRevoked(1, reason: .loggedOut)
+        #expect(machine.sessionVerified(1) == [])
+    }
+
+    @Test func expiredTokensCloseTheirSocketsAndOnlyThose() {
+        var machine = Machine()
+        _ = machine.socketOpened(1)
+        _ = machine.authenticated(1, as: identity(7, expiry: 1_000))
+        _ = machine.subscribed(userID: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        _ = machine.socketOpened(2)
+        _ = machine.authenticated(2, as: identity(8, expiry: 2_000))
+        _ = machine.subscribed(userID: 8)
+        _ = machine.claimed(2, userID: 8, generation: 200)
+        #expect(machine.tokensExpired(now: Date(timeIntervalSince1970: 999)) == [])
+        #expect(machine.tokensExpired(now: Date(timeIntervalSince1970: 1_500)) == [
+            .close(1, .tokenExpired), .release(userID: 7, generation: 100),
+        ])
+        #expect(machine.tokensExpired(now: Date(timeIntervalSince1970: 1_600)) == [])
+        #expect(machine.tokensExpired(now: Date(timeIntervalSince1970: 2_000)) == [
+            .close(2, .tokenExpired), .release(userID: 8, generation: 200),
+        ])
+    }
+
+    @Test func failedReleasesAreKeptForTheNextTryWithinTheirCapacity() {
+        var machine = Machine()
+        machine.releaseFailed(userID: 7, generation: 100)
+        machine.releaseFailed(userID: 7, generation: 100)
+        machine.releaseFailed(userID: 8, generation: 200)
+        #expect(machine.takeFailedReleases() == [.init(userID: 7, generation: 100), .init(userID: 8, generation: 200)])
+        #expect(machine.takeFailedReleases().isEmpty)
+        for generation in 0...Int64(Machine.failedReleaseCapacity) { machine.releaseFailed(userID: 1, generation: generation) }
+        #expect(machine.failedReleases.count == Machine.failedReleaseCapacity)
+    }
+
+    @Test func missedKicksMakeTheSweepDueAndTheSweepListsLiveSockets() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        claiming(&machine, 2, user: 8)
+        #expect(!machine.isSessionSweepDue)
+        machine.mayHaveMissedKicks()
+        #expect(machine.isSessionSweepDue)
+        #expect(machine.sessionSweep().map(\.connection) == [1], "only live sockets")
+        #expect(!machine.isSessionSweepDue)
     }
 }
