@@ -34,3 +34,8 @@ swift test --skip-build --filter DatabaseTests
 DURATION=20 scripts/fuzz.sh
 # Several real nodes sharing PostgreSQL and Redis: kicks, races, node death, Redis faults, drain.
 .local/venv/bin/pytest -q Tests/cluster
+# The fault-injecting checker (Tests/chaos, docs/chaos.md), 60 seconds of random faults and client
+# operations against three nodes with their own PostgreSQL and Redis: "one live socket per account,
+# nothing lost" must hold. A failing run prints its seed; `make chaos SEED=…` replays it.
+DURATION=60 scripts/chaos.sh
+
