@@ -200,7 +200,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     private func claim(_ connection: UInt64, userID: Int) async {
         do {
-            let claim = try await presence.claim(userID: userID, connection: connection)
+            let claim = try await presence.accounts.claim(userID: userID, connection: connection)
             if claim.tookOver { NodeMetrics.kickSent(.kicked) }
             state.withLock { state in
                 // A socket closed while claiming has no live-since; the delivery its claim took
@@ -238,7 +238,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     private func release(userID: Int, generation: Int64) async {
         do {
-            try await presence.release(userID: userID, generation: generation)
+            try await presence.accounts.release(userID: userID, generation: generation)
         } catch {
             NodeMetrics.redisError("release")
             logger.notice("Cannot release presence; trying again at the next heartbeat", metadata: ["user.id": "\(userID)", "error": "\(error)"])
@@ -428,7 +428,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// releases, clear dead nodes.
     private func beat(_ registration: inout Registration) async {
         do {
-            let beat = try await presence.heartbeat(card: card())
+            let beat = try await presence.registry.heartbeat(card: card())
             for entry in beat.supersessions {
                 applySupersession(userID: entry.userID, generation: entry.generation, reason: entry.reason, sentMilliseconds: nil)
             }
@@ -439,7 +439,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 logger.notice("Redis had no generation epoch; installed one", metadata: ["epoch": "\(epoch)"])
             }
             if !registration.isRegistered, let started = presence.clock.redisMilliseconds(at: startedAt) {
-                let cleared = try await presence.clearPreviousProcess(started: started)
+                let cleared = try await presence.registry.clearPreviousProcess(started: started)
                 if cleared > 0 {
                     logger.notice("Cleared presence left by an earlier process with this node's id", metadata: ["entries": "\(cleared)"])
                 }
@@ -451,8 +451,8 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 registration.needsRestore = false
             }
             await retryFailedReleases()
-            await presence.announcePendingSessionChanges()
-            for node in try await presence.reapDeadNodes(now: beat.redisTimeMilliseconds) {
+            await presence.accounts.announcePendingSessionChanges()
+            for node in try await presence.registry.reapDeadNodes(now: beat.redisTimeMilliseconds) {
                 logger.notice("Cleared a dead node's presence", metadata: ["dead.node": "\(node)"])
             }
         } catch {
@@ -471,7 +471,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         }
         logger.notice("Redis forgot this node; registering its sockets again", metadata: ["sockets": "\(sockets.count)"])
         state.withLock { $0.isSweepDue = true }
-        let superseded = try await presence.restore(sockets)
+        let superseded = try await presence.registry.restore(sockets)
         for entry in superseded {
             applySupersession(userID: entry.userID, generation: entry.generation, reason: entry.reason, sentMilliseconds: nil)
         }
@@ -512,7 +512,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// live socket's session — every ``sweepPeriod`` heartbeats, and at the next one after the node
     /// may have missed kicks (its subscriber reconnected, Redis forgot it) — and closes those that
     /// ended. A revocation the revoking node could not send is announced when Redis returns
-    /// (``ClusterPresence/announceSessionsChangedLater(userID:)``), and handled by
+    /// (``AccountChannel/announceSessionsChangedLater(userID:)``), and handled by
     /// ``checkSessions(of:)`` at once.
     private func sweepSessions() async {
         let live = state.withLock { state in
@@ -578,7 +578,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             try? await Task.sleep(for: .milliseconds(20))
         }
         do {
-            try await presence.deregister()
+            try await presence.registry.deregister()
         } catch {
             logger.warning("Cannot deregister the node", metadata: ["error": "\(error)"])
         }

@@ -3,7 +3,7 @@ import Foundation
 /// What travels on an account's channel (`{prefix}user:{id}`).
 ///
 /// `supersede` events are written by the Lua scripts in ``ClusterScripts``; `push` events by
-/// ``ClusterPresence/push(_:to:)``.
+/// ``AccountChannel/push(_:to:)``.
 struct UserEvent: Codable, Sendable, Equatable {
     enum Kind: String, Codable {
         /// Every socket of the account older than `generation` closes with `reason`.
