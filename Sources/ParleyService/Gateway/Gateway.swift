@@ -310,12 +310,13 @@ public final class Gateway: SocketLifecycleDelegate, Service {
                 }
                 continue
             }
-            guard let userID = presence.keys.userID(ofChannel: message.channel),
-                let event = try? decoder.decode(UserEvent.self, from: Data(buffer: message.payload))
-            else { continue }
-            if let (generation, reason) = event.supersession {
-                applySupersession(userID: userID, generation: generation, reason: reason, sentMilliseconds: event.sent)
-            } else if let frame = event.pushedFrame {
+            guard let userID = presence.keys.userID(ofChannel: message.channel) else { continue }
+            if let entry = Supersession(wire: message.payload) {
+                applySupersession(userID: entry.userID, generation: entry.generation, reason: entry.reason, sentMilliseconds: entry.sent)
+                continue
+            }
+            guard let event = try? decoder.decode(UserEvent.self, from: Data(buffer: message.payload)) else { continue }
+            if let frame = event.pushedFrame {
                 for socket in liveSockets(of: userID) { socket.send(frame) }
             } else if event.type == .deliver {
                 deliver(to: userID)

@@ -14,7 +14,8 @@ struct NodeRegistry: Sendable {
     struct Beat {
         /// `false` when Redis had forgotten the node: it restarted empty, or the node was away too long.
         var wasRegistered: Bool
-        var supersessions: [(userID: Int, generation: Int64, reason: SocketCloseReason)]
+        /// The supersessions queued in the node's inbox.
+        var supersessions: [Supersession]
         var redisTimeMilliseconds: Int64
         /// `false` when this Redis has no generation epoch (it restarted or was replaced): no claim
         /// succeeds until ``EpochKeeper/installNewEpoch()``.
@@ -35,21 +36,10 @@ struct NodeRegistry: Sendable {
             let now = parts[2].int, let hasEpoch = parts[3].int
         else { throw UnexpectedReply(script: "heartbeat", reply: reply) }
         clock.observe(redisMilliseconds: now, sent: sent, received: Date())
-        let supersessions = inbox.compactMap { entry -> (Int, Int64, SocketCloseReason)? in
-            let fields = entry.string?.split(separator: "|") ?? []
-            guard fields.count == 3, let user = Int(fields[0]), let generation = Int64(fields[1]),
-                let reason = SocketCloseReason(rawValue: String(fields[2]))
-            else { return nil }
-            return (user, generation, reason)
-        }
-        return Beat(wasRegistered: existed == 1, supersessions: supersessions, redisTimeMilliseconds: now, hasEpoch: hasEpoch == 1)
-    }
-
-    /// A newer generation that closes this node's socket of the account.
-    struct Supersession: Equatable {
-        var userID: Int
-        var generation: Int64
-        var reason: SocketCloseReason
+        return Beat(
+            wasRegistered: existed == 1, supersessions: inbox.compactMap { $0.buffer.flatMap(Supersession.init(wire:)) },
+            redisTimeMilliseconds: now, hasEpoch: hasEpoch == 1
+        )
     }
 
     /// Puts back the presence of live sockets after Redis lost it, in batches; returns the sockets
@@ -63,12 +53,11 @@ struct NodeRegistry: Sendable {
             }
             let reply = try await redis.evaluate(ClusterScripts.restore, keys: [keys.nodeUsers(nodeID)], arguments: arguments)
             guard case .array(let entries) = reply else { throw UnexpectedReply(script: "restore", reply: reply) }
-            for case .array(let fields) in entries {
-                guard fields.count == 3, let user = fields[0].string.flatMap({ Int($0) }),
-                    let generation = fields[1].string.flatMap({ Int64($0) }),
-                    let reason = fields[2].string.flatMap(SocketCloseReason.init(rawValue:))
-                else { throw UnexpectedReply(script: "restore", reply: reply) }
-                superseded.append(Supersession(userID: user, generation: generation, reason: reason))
+            for entry in entries {
+                guard let supersession = entry.buffer.flatMap(Supersession.init(wire:)) else {
+                    throw UnexpectedReply(script: "restore", reply: reply)
+                }
+                superseded.append(supersession)
             }
         }
         return superseded

@@ -124,6 +124,86 @@ struct ClusterScriptsTests {
         }
     }
 
+    /// The one writer of a supersession (Lua) and its one reader (Swift) agree, for every reason,
+    /// with and without a publish time.
+    @Test func aSupersessionReadsBackAsTheLuaFunctionWroteIt() async throws {
+        let encode = RedisScript(
+            ClusterScripts.supersessionWire + "\nreturn supersession(ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]))"
+        )
+        try await withRedis { redis, _ in
+            for reason in SocketCloseReason.allCases {
+                for sent: Int64? in [nil, 1_764_540_000_123] {
+                    let supersession = Supersession(userID: 2_147_483_647, generation: 1_769_540_000_123_456, reason: reason, sent: sent)
+                    let wire = try await redis.evaluate(
+                        encode,
+                        arguments: [String(supersession.userID), String(supersession.generation), reason.rawValue, sent.map(String.init) ?? ""]
+                    )
+                    #expect(wire.buffer.flatMap(Supersession.init(wire:)) == supersession)
+                }
+            }
+        }
+    }
+
+    /// A claim that takes the account from another node's socket publishes the kick on the account's
+    /// channel, and queues the same supersession in that node's inbox in case the message is lost.
+    @Test(.timeLimit(.minutes(1))) func aClaimPublishesItsKickAndQueuesItForThePreviousOwner() async throws {
+        try await withCluster { cluster in
+            let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
+            _ = try await n1.accounts.claim(userID: 7, connection: 1)
+            try await cluster.subscriber.subscribe([cluster.keys.userChannel(7)])
+            let claim = try await n2.accounts.claim(userID: 7, connection: 2)
+
+            let published = await cluster.nextMessage(on: cluster.keys.userChannel(7))
+            let kick = try #require(published.flatMap(Supersession.init(wire:)))
+            #expect(kick == Supersession(userID: 7, generation: claim.generation, reason: .kicked, sent: kick.sent))
+            #expect(try abs(#require(kick.sent) - (await redisMilliseconds(cluster.redis))) < 10_000)
+            #expect(try await n1.registry.heartbeat(card: Self.card).supersessions == [kick])
+            #expect(try await n2.registry.heartbeat(card: Self.card).supersessions.isEmpty, "a node never kicks itself by inbox")
+        }
+    }
+
+    /// A login, logout or disable on any node publishes its supersession on the account's channel and
+    /// queues the same in the inbox of the node holding the account's socket.
+    @Test(.timeLimit(.minutes(1))) func aSupersedePublishesItsKickAndQueuesItForTheOwner() async throws {
+        try await withCluster { cluster in
+            let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
+            _ = try await n1.accounts.claim(userID: 7, connection: 1)
+            try await cluster.subscriber.subscribe([cluster.keys.userChannel(7)])
+            let generation = try await n2.accounts.supersede(userID: 7, reason: .loggedOut)
+
+            let published = await cluster.nextMessage(on: cluster.keys.userChannel(7))
+            let kick = try #require(published.flatMap(Supersession.init(wire:)))
+            #expect(kick == Supersession(userID: 7, generation: generation, reason: .loggedOut, sent: kick.sent))
+            #expect(kick.sent != nil)
+            #expect(try await n1.registry.heartbeat(card: Self.card).supersessions == [kick])
+        }
+    }
+
+    /// Issue 13, hole 1: a node putting its sockets back after Redis forgot it hears which of them a
+    /// newer generation superseded meanwhile — a socket elsewhere (the presence) or a disable (the
+    /// generation key) — and with what reason; the others are restored.
+    @Test func restoreAnswersTheSupersessionsMadeWhileRedisForgotTheNode() async throws {
+        try await withCluster { cluster in
+            let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
+            var sockets: [(connection: UInt64, userID: Int, generation: Int64, since: Int64)] = []
+            for userID in [7, 8, 9] {
+                let connection = UInt64(userID)
+                sockets.append((connection, userID, try await n1.accounts.claim(userID: userID, connection: connection).generation, 0))
+            }
+            let elsewhere = try await n2.accounts.claim(userID: 7, connection: 70).generation
+            _ = try await cluster.redis.send("DEL", cluster.keys.presence(8))
+            let disabled = try await n2.accounts.supersede(userID: 8, reason: .userDisabled)
+
+            #expect(
+                try await n1.registry.restore(sockets) == [
+                    Supersession(userID: 7, generation: elsewhere, reason: .kicked),
+                    Supersession(userID: 8, generation: disabled, reason: .userDisabled),
+                ]
+            )
+            #expect(try await cluster.redis.send("GET", cluster.keys.presence(9)).string?.hasPrefix("\(sockets[2].generation)|n1|") == true)
+        }
+    }
+
     @Test func theEpochOnlyGrowsInPostgreSQL() async throws {
         try await withTestDatabase { database in
             let store = ClusterEpochStore(database: database)
