@@ -8,7 +8,7 @@ public struct AccountsController: Sendable {
     let authenticator: Authenticator
     let tokens: TokenAuthority
     let passwords: PasswordHasher
-    let presence: ClusterPresence
+    let accounts: AccountChannel
     let throttle: LoginThrottle
     let registrations: AddressRateLimiter
     let trustedProxies: TrustedProxies
@@ -19,7 +19,7 @@ public struct AccountsController: Sendable {
         authenticator: Authenticator,
         tokens: TokenAuthority,
         passwords: PasswordHasher,
-        presence: ClusterPresence,
+        accounts: AccountChannel,
         throttle: LoginThrottle,
         registrations: AddressRateLimiter,
         trustedProxies: TrustedProxies
@@ -29,7 +29,7 @@ public struct AccountsController: Sendable {
         self.authenticator = authenticator
         self.tokens = tokens
         self.passwords = passwords
-        self.presence = presence
+        self.accounts = accounts
         self.throttle = throttle
         self.registrations = registrations
         self.trustedProxies = trustedProxies
@@ -112,10 +112,10 @@ public struct AccountsController: Sendable {
     /// that account's sockets against PostgreSQL).
     private func closeSockets(of userID: Int, reason: SocketCloseReason, context: AppRequestContext) async {
         do {
-            try await presence.supersede(userID: userID, reason: reason, timeout: Self.redisTimeout)
+            try await accounts.supersede(userID: userID, reason: reason, timeout: Self.redisTimeout)
         } catch {
             NodeMetrics.redisError("supersede")
-            presence.announceSessionsChangedLater(userID: userID)
+            accounts.announceSessionsChangedLater(userID: userID)
             context.logger.warning("Cannot close the account's sockets now", metadata: ["user.id": "\(userID)", "error": "\(error)"])
         }
     }

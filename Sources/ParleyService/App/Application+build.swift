@@ -132,26 +132,26 @@ func buildRouter(
         authenticator: dependencies.authenticator,
         tokens: dependencies.tokens,
         passwords: dependencies.passwords,
-        presence: dependencies.presence,
+        accounts: dependencies.presence.accounts,
         throttle: LoginThrottle(redis: dependencies.redis, keys: dependencies.presence.keys, logger: dependencies.logger),
         registrations: AddressRateLimiter(limit: configuration.registrationRatePerHour, per: .seconds(3600)),
         trustedProxies: configuration.trustedProxies
     ).addRoutes(to: router, authentication: authentication)
     ApplyController(
         applies: dependencies.applies, friends: dependencies.friends, users: dependencies.users,
-        presence: dependencies.presence, messages: dependencies.messages
+        accounts: dependencies.presence.accounts, messages: dependencies.messages
     )
         .addRoutes(to: router, authentication: authentication)
     FriendsController(friends: dependencies.friends, tags: dependencies.tags, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)
     ReportsController(reports: dependencies.reports, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)
-    ChatController(messages: dependencies.messages, presence: dependencies.presence)
+    ChatController(messages: dependencies.messages, accounts: dependencies.presence.accounts)
         .addRoutes(to: router, authentication: authentication)
     if let adminToken = configuration.adminToken {
         AdminController(
-            presence: dependencies.presence, users: dependencies.users, sessions: dependencies.sessions,
-            authenticator: dependencies.authenticator
+            accounts: dependencies.presence.accounts, registry: dependencies.presence.registry,
+            users: dependencies.users, sessions: dependencies.sessions, authenticator: dependencies.authenticator
         )
             .addRoutes(to: router, adminToken: adminToken)
     }

@@ -6,11 +6,11 @@ import Hummingbird
 /// recipient's socket, which takes the frames from PostgreSQL (``MessageCourier``).
 public struct ChatController: Sendable {
     let messages: MessageStore
-    let presence: ClusterPresence
+    let accounts: AccountChannel
 
-    public init(messages: MessageStore, presence: ClusterPresence) {
+    public init(messages: MessageStore, accounts: AccountChannel) {
         self.messages = messages
-        self.presence = presence
+        self.accounts = accounts
     }
 
     public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
@@ -40,7 +40,7 @@ public struct ChatController: Sendable {
         let count = try await messages.pendingCount(for: me)
         if count > 0 {
             do {
-                try await presence.requestDelivery(to: me)
+                try await accounts.requestDelivery(to: me)
             } catch {
                 NodeMetrics.redisError("deliver")
                 context.logger.warning("Cannot ask for delivery", metadata: ["user.id": "\(me)", "error": "\(error)"])
@@ -63,7 +63,7 @@ public struct ChatController: Sendable {
     /// The frames are stored either way: a lost nudge only delays them to the next `getmessage`.
     private func nudge(_ userID: Int, context: AppRequestContext) async {
         do {
-            try await presence.notifyDeliveries(to: userID)
+            try await accounts.notifyDeliveries(to: userID)
         } catch {
             NodeMetrics.redisError("deliver")
             context.logger.warning("Cannot nudge the recipient's node", metadata: ["user.id": "\(userID)", "error": "\(error)"])

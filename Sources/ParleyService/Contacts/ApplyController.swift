@@ -6,14 +6,14 @@ public struct ApplyController: Sendable {
     let applies: ApplyStore
     let friends: FriendStore
     let users: UserStore
-    let presence: ClusterPresence
+    let accounts: AccountChannel
     let messages: MessageStore
 
-    public init(applies: ApplyStore, friends: FriendStore, users: UserStore, presence: ClusterPresence, messages: MessageStore) {
+    public init(applies: ApplyStore, friends: FriendStore, users: UserStore, accounts: AccountChannel, messages: MessageStore) {
         self.applies = applies
         self.friends = friends
         self.users = users
-        self.presence = presence
+        self.accounts = accounts
         self.messages = messages
     }
 
@@ -53,7 +53,7 @@ public struct ApplyController: Sendable {
     /// apply is stored either way: without Redis the client sees it at its next refresh.
     private func notifyApplyListChanged(of userID: Int, context: AppRequestContext) async {
         do {
-            try await presence.push(.updateApplyList, to: userID)
+            try await accounts.push(.updateApplyList, to: userID)
         } catch {
             NodeMetrics.redisError("push")
             context.logger.warning("Cannot push updateApplyList", metadata: ["user.id": "\(userID)", "error": "\(error)"])
@@ -105,7 +105,7 @@ public struct ApplyController: Sendable {
         for (from, to) in [(me, applicant), (applicant, me)] {
             do {
                 _ = try await messages.send(from: from, to: to, chatType: "user", type: "system", data: Self.greeting, options: .object([:]))
-                try await presence.notifyDeliveries(to: to)
+                try await accounts.notifyDeliveries(to: to)
             } catch {
                 context.logger.warning("Cannot send the friendship greeting", metadata: ["user.id": "\(to)", "error": "\(error)"])
             }

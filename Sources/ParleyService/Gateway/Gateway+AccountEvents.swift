@@ -22,12 +22,13 @@ extension Gateway {
                 }
                 continue
             }
-            guard let userID = presence.keys.userID(ofChannel: message.channel),
-                let event = try? decoder.decode(UserEvent.self, from: Data(buffer: message.payload))
-            else { continue }
-            if let (generation, reason) = event.supersession {
-                applySupersession(userID: userID, generation: generation, reason: reason, sentMilliseconds: event.sent)
-            } else if let frame = event.pushedFrame {
+            guard let userID = presence.keys.userID(ofChannel: message.channel) else { continue }
+            if let supersession = Supersession(wire: message.payload) {
+                apply(supersession)
+                continue
+            }
+            guard let event = try? decoder.decode(UserEvent.self, from: Data(buffer: message.payload)) else { continue }
+            if let frame = event.pushedFrame {
                 for socket in liveSockets(of: userID) { socket.send(frame) }
             } else if event.type == .deliver {
                 update { $0.deliveryRequested(userID: userID) }
@@ -41,17 +42,17 @@ extension Gateway {
         }
     }
 
-    /// Closes the account's older sockets; counts the kicks and, when the event carries its publish
-    /// time, how long it took to get here.
-    func applySupersession(userID: Int, generation: Int64, reason: SocketCloseReason, sentMilliseconds: Int64?) {
+    /// Closes the account's older sockets; counts the kicks and, when the supersession carries its
+    /// publish time, how long it took to get here.
+    func apply(_ supersession: Supersession) {
         update { (machine: inout GatewayStateMachine) in
-            let actions = machine.superseded(userID: userID, generation: generation, reason: reason)
+            let actions = machine.superseded(userID: supersession.userID, generation: supersession.generation, reason: supersession.reason)
             let closed = actions.filter { if case .close = $0 { true } else { false } }.count
             if closed > 0 {
-                for _ in 0..<closed { metrics.kickReceived(reason) }
-                if let sentMilliseconds {
+                for _ in 0..<closed { metrics.kickReceived(supersession.reason) }
+                if let sent = supersession.sent {
                     let now = Int64(Date().timeIntervalSince1970 * 1000)
-                    metrics.kickDelivery.recordMilliseconds(max(0, now - sentMilliseconds))
+                    metrics.kickDelivery.recordMilliseconds(max(0, now - sent))
                 }
             }
             return actions

@@ -15,7 +15,7 @@ extension Gateway {
     /// The backstop for kicks that never arrived: asks PostgreSQL about every live socket's session
     /// and closes those that ended. ``NodeHeartbeat`` calls it every few beats, and at the next beat
     /// after the node may have missed kicks. A revocation the revoking node could not send is
-    /// announced when Redis returns (``ClusterPresence/announceSessionsChangedLater(userID:)``), and
+    /// announced when Redis returns (``AccountChannel/announceSessionsChangedLater(userID:)``), and
     /// handled by ``checkSessions(of:)`` at once.
     func sweepSessions() async {
         await closeEndedSessions(of: state.withLock { $0.machine.sessionSweep() })

@@ -161,7 +161,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     private func claim(_ connection: UInt64, userID: Int) async {
         do {
-            let claim = try await presence.claim(userID: userID, connection: connection)
+            let claim = try await presence.accounts.claim(userID: userID, connection: connection)
             if claim.tookOver { NodeMetrics.kickSent(.kicked) }
             let since = Int64(Date().timeIntervalSince1970 * 1000)
             update {
@@ -191,7 +191,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     func release(userID: Int, generation: Int64) async {
         do {
-            try await presence.release(userID: userID, generation: generation)
+            try await presence.accounts.release(userID: userID, generation: generation)
         } catch {
             NodeMetrics.redisError("release")
             logger.notice("Cannot release presence; trying again at the next heartbeat", metadata: ["user.id": "\(userID)", "error": "\(error)"])
@@ -256,7 +256,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             group.cancelAll()
         }
         do {
-            try await presence.deregister()
+            try await presence.registry.deregister()
         } catch {
             logger.warning("Cannot deregister the node", metadata: ["error": "\(error)"])
         }

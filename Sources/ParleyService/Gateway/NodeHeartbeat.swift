@@ -74,10 +74,8 @@ final class NodeHeartbeat: Sendable {
 
     private func beat(_ registration: inout Registration, gateway: Gateway) async {
         do {
-            let beat = try await presence.heartbeat(card: card(gateway))
-            for entry in beat.supersessions {
-                gateway.applySupersession(userID: entry.userID, generation: entry.generation, reason: entry.reason, sentMilliseconds: nil)
-            }
+            let beat = try await presence.registry.heartbeat(card: card(gateway))
+            beat.supersessions.forEach(gateway.apply)
             if !beat.hasEpoch {
                 // Redis restarted, or a replica took over: a higher epoch before anything claims
                 // (see ClusterScripts), unless a claim installed one already.
@@ -85,7 +83,7 @@ final class NodeHeartbeat: Sendable {
                 logger.notice("Redis had no generation epoch; installed one", metadata: ["epoch": "\(epoch)"])
             }
             if !registration.isRegistered, let started = presence.clock.redisMilliseconds(at: startedAt) {
-                let cleared = try await presence.clearPreviousProcess(started: started)
+                let cleared = try await presence.registry.clearPreviousProcess(started: started)
                 if cleared > 0 {
                     logger.notice("Cleared presence left by an earlier process with this node's id", metadata: ["entries": "\(cleared)"])
                 }
@@ -99,8 +97,8 @@ final class NodeHeartbeat: Sendable {
             for release in gateway.state.withLock({ $0.machine.takeFailedReleases() }) {
                 await gateway.release(userID: release.userID, generation: release.generation)
             }
-            await presence.announcePendingSessionChanges()
-            for node in try await presence.reapDeadNodes(now: beat.redisTimeMilliseconds) {
+            await presence.accounts.announcePendingSessionChanges()
+            for node in try await presence.registry.reapDeadNodes(now: beat.redisTimeMilliseconds) {
                 logger.notice("Cleared a dead node's presence", metadata: ["dead.node": "\(node)"])
             }
         } catch {
@@ -119,10 +117,8 @@ final class NodeHeartbeat: Sendable {
             return state.machine.liveSockets
         }
         logger.notice("Redis forgot this node; registering its sockets again", metadata: ["sockets": "\(sockets.count)"])
-        let superseded = try await presence.restore(sockets.map { ($0.connection, $0.userID, $0.generation, $0.since) })
-        for entry in superseded {
-            gateway.applySupersession(userID: entry.userID, generation: entry.generation, reason: entry.reason, sentMilliseconds: nil)
-        }
+        let superseded = try await presence.registry.restore(sockets.map { ($0.connection, $0.userID, $0.generation, $0.since) })
+        superseded.forEach(gateway.apply)
         // A socket that closed while the restore ran was put back with the rest: give its entry back.
         let closed = gateway.state.withLock { state in sockets.filter { !state.machine.isStillLive($0) } }
         for socket in closed { await gateway.release(userID: socket.userID, generation: socket.generation) }

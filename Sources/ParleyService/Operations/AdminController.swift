@@ -4,7 +4,8 @@ import Hummingbird
 /// The operations API (API.md §6), answering for the whole cluster from any node. Registered only
 /// when `PARLEY_ADMIN_TOKEN` is set; without it the whole `/admin` tree is a 404.
 struct AdminController: Sendable {
-    let presence: ClusterPresence
+    let accounts: AccountChannel
+    let registry: NodeRegistry
     let users: UserStore
     let sessions: SessionStore
     let authenticator: Authenticator
@@ -61,19 +62,19 @@ struct AdminController: Sendable {
     }
 
     @Sendable func cluster(_ request: Request, context: AppRequestContext) async throws -> Envelope<Cluster> {
-        let nodes = try await redis { try await presence.nodes() }
+        let nodes = try await redis { try await registry.nodes() }
         return Envelope(Cluster(nodes: nodes, online: nodes.reduce(0) { $0 + $1.connections }))
     }
 
     @Sendable func presence(_ request: Request, context: AppRequestContext) async throws -> Envelope<PresenceAnswer> {
         let userID = try context.userIDParameter("user_id")
-        let found = try await redis { try await presence.presence(userID: userID) }
+        let found = try await redis { try await accounts.presence(userID: userID) }
         return Envelope(PresenceAnswer(online: found != nil, node: found?.node, since: found?.since))
     }
 
     @Sendable func kick(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
         let user = try await existingUser(context)
-        try await redis { try await presence.supersede(userID: user.id, reason: .kicked) }
+        try await redis { try await accounts.supersede(userID: user.id, reason: .kicked) }
         context.logger.notice("Operator kicked an account", metadata: ["user.id": "\(user.id)"])
         return Envelope(.ok, for: request)
     }
@@ -85,7 +86,7 @@ struct AdminController: Sendable {
         try await users.setStatus(userID: user.id, enabled: false)
         try await sessions.revokeAll(userID: user.id, reason: .disabled)
         authenticator.sessionsRevoked(userID: user.id)
-        try await redis { try await presence.supersede(userID: user.id, reason: .userDisabled) }
+        try await redis { try await accounts.supersede(userID: user.id, reason: .userDisabled) }
         context.logger.notice("Operator disabled an account", metadata: ["user.id": "\(user.id)"])
         return Envelope(.ok, for: request)
     }
@@ -105,6 +106,7 @@ struct AdminController: Sendable {
     }
 
     /// Redis failures here are an outage (503), not a bug.
+    @discardableResult
     private func redis<Result>(_ body: () async throws -> Result) async throws -> Result {
         do {
             return try await body()

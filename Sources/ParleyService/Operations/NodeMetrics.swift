@@ -26,7 +26,7 @@ public struct NodeMetrics: Sendable {
         Counter(label: "parley_socket_connects_total", dimensions: [("outcome", "refused"), ("reason", reason)]).increment()
     }
 
-    /// Kicks this node published are counted where it publishes them (``ClusterPresence``).
+    /// Kicks this node published are counted where it publishes them (``AccountChannel``).
     static func kickSent(_ reason: SocketCloseReason) {
         Counter(label: "parley_kicks_sent_total", dimensions: [("reason", reason.rawValue)]).increment()
     }

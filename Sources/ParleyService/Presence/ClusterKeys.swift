@@ -4,14 +4,14 @@ import Crypto
 ///
 /// | key | type | holds |
 /// |---|---|---|
-/// | `{p}user:{id}` | channel | kick/logout/disable and push events for one account |
+/// | `{p}user:{id}` | channel | one account's ``Supersession``s (kick, logout, disable) and ``UserEvent``s (push, deliver) |
 /// | `{p}sessions` | channel | the id of each account whose sessions changed, for every node's ``SessionCache`` |
 /// | `{p}presence:{id}` | string | `generation|node|connection|since_ms` of the account's live socket |
 /// | `{p}gen:{id}` | string | `generation|reason`: the account's last generation and why it was handed out (a day's expiry) |
 /// | `{p}nodes` | sorted set | node ids by last heartbeat (ms) |
 /// | `{p}node:{node}` | string | the node's JSON card, expiring after `PARLEY_PRESENCE_TTL` |
 /// | `{p}node:{node}:users` | set | the accounts whose presence names the node |
-/// | `{p}node:{node}:inbox` | list | `id|generation|reason` supersessions for the node, drained each heartbeat |
+/// | `{p}node:{node}:inbox` | list | ``Supersession``s for the node's sockets, drained each heartbeat |
 /// | `{p}deliver:{id}` | string | a `getmessage` not yet served by a live socket (a minute's expiry) |
 /// | `{p}epoch` | string | `epoch|run_id`: the generation epoch and the Redis process it was installed in |
 /// | `{p}login-attempts:{hash}` | string | sign-in attempts for one username (see ``LoginThrottle``) |

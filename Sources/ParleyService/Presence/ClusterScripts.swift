@@ -20,9 +20,16 @@ enum ClusterScripts {
         end
         """
 
-    /// Shared by the scripts that hand out a generation.
-    private static let nextGeneration = currentEpoch + "\n" + """
+    /// The one writer of a ``Supersession``'s encoding (documented there): `sent` may be `nil`.
+    static let supersessionWire = """
         local function fmt(n) return string.format('%.0f', n) end
+        local function supersession(uid, gen, reason, sent)
+          return 'supersede|' .. uid .. '|' .. fmt(gen) .. '|' .. reason .. '|' .. (sent and fmt(sent) or '')
+        end
+        """
+
+    /// Shared by the scripts that hand out a generation.
+    private static let nextGeneration = currentEpoch + "\n" + supersessionWire + "\n" + """
         local function nextGeneration(prefix, key, reason)
           local epoch = currentEpoch(prefix)
           if not epoch then return nil end
@@ -37,12 +44,12 @@ enum ClusterScripts {
         local function noEpoch()
           return redis.error_reply('NOEPOCH this Redis has no generation epoch yet; a heartbeat installs it')
         end
-        local function notifyOwner(prefix, presence, uid, gen, reason, ttl)
+        local function notifyOwner(prefix, presence, entry, ttl)
           if presence then
             local owner = string.match(presence, '^[^|]*|([^|]*)|')
             if owner then
               local inbox = prefix .. 'node:' .. owner .. ':inbox'
-              redis.call('RPUSH', inbox, uid .. '|' .. fmt(gen) .. '|' .. reason)
+              redis.call('RPUSH', inbox, entry)
               redis.call('EXPIRE', inbox, ttl)
             end
           end
@@ -51,9 +58,6 @@ enum ClusterScripts {
           if deadline == 0 then return false end
           local t = redis.call('TIME')
           return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline
-        end
-        local function event(reason, gen, sent)
-          return '{"type":"supersede","reason":"' .. reason .. '","generation":' .. fmt(gen) .. ',"sent":' .. fmt(sent) .. '}'
         end
         """
 
@@ -76,9 +80,10 @@ enum ClusterScripts {
         local previous = redis.call('GET', KEYS[1])
         redis.call('SET', KEYS[1], fmt(gen) .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. fmt(nowMs))
         redis.call('SADD', KEYS[3], ARGV[2])
-        redis.call('PUBLISH', KEYS[4], event('kicked', gen, nowMs))
+        local kick = supersession(ARGV[2], gen, 'kicked', nowMs)
+        redis.call('PUBLISH', KEYS[4], kick)
         if previous and string.match(previous, '^[^|]*|([^|]*)|') ~= ARGV[3] then
-          notifyOwner(ARGV[1], previous, ARGV[2], gen, 'kicked', ARGV[5])
+          notifyOwner(ARGV[1], previous, kick, ARGV[5])
         end
         local requested = redis.call('GETDEL', KEYS[5])
         return {gen, previous and 1 or 0, requested and 1 or 0}
@@ -97,8 +102,9 @@ enum ClusterScripts {
         local gen, nowMs = nextGeneration(ARGV[1], KEYS[2], ARGV[3])
         if not gen then return noEpoch() end
         redis.call('PUBLISH', KEYS[4], ARGV[2])
-        redis.call('PUBLISH', KEYS[3], event(ARGV[3], gen, nowMs))
-        notifyOwner(ARGV[1], redis.call('GET', KEYS[1]), ARGV[2], gen, ARGV[3], ARGV[4])
+        local kick = supersession(ARGV[2], gen, ARGV[3], nowMs)
+        redis.call('PUBLISH', KEYS[3], kick)
+        notifyOwner(ARGV[1], redis.call('GET', KEYS[1]), kick, ARGV[4])
         return gen
         """)
 
@@ -135,7 +141,8 @@ enum ClusterScripts {
     /// supersessions queued for it. O(1) commands whatever the node's number of sockets.
     ///
     /// KEYS: node card, nodes, inbox. ARGV: node id, card JSON, ttl seconds, prefix.
-    /// Returns {card existed before (0/1), inbox entries, now in ms, 1 when this Redis has an epoch}.
+    /// Returns {card existed before (0/1), inbox entries (``Supersession``s), now in ms, 1 when this Redis
+    /// has an epoch}.
     static let heartbeat = RedisScript(currentEpoch + "\n" + """
         local existed = redis.call('EXISTS', KEYS[1])
         redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
@@ -166,8 +173,8 @@ enum ClusterScripts {
     /// superseded while the node was away, and the node must close them: their entries come back.
     ///
     /// KEYS: node users. ARGV: prefix, node id, then (user id, generation, connection id, since ms)…
-    /// Returns {user id, newer generation, reason} for every socket that was superseded.
-    static let restore = RedisScript("""
+    /// Returns a ``Supersession`` (with no `sent`) for every socket that was superseded.
+    static let restore = RedisScript(supersessionWire + "\n" + """
         local superseded = {}
         for i = 3, #ARGV, 4 do
           local uid, gen = ARGV[i], tonumber(ARGV[i + 1])
@@ -178,9 +185,9 @@ enum ClusterScripts {
           local last = redis.call('GET', genKey) or '0'
           local lastGen = tonumber(string.match(last, '^%d+'))
           if currentGen > gen then
-            table.insert(superseded, {uid, current and string.match(current, '^([^|]*)|'), 'kicked'})
+            table.insert(superseded, supersession(uid, currentGen, 'kicked'))
           elseif lastGen > gen then
-            table.insert(superseded, {uid, string.match(last, '^%d+'), string.match(last, '|(.*)$') or 'kicked'})
+            table.insert(superseded, supersession(uid, lastGen, string.match(last, '|(.*)$') or 'kicked'))
           else
             redis.call('SET', key, ARGV[i + 1] .. '|' .. ARGV[2] .. '|' .. ARGV[i + 2] .. '|' .. ARGV[i + 3])
             redis.call('SADD', KEYS[1], uid)

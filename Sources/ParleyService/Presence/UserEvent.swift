@@ -1,13 +1,10 @@
 import Foundation
 
-/// What travels on an account's channel (`{prefix}user:{id}`).
-///
-/// `supersede` events are written by the Lua scripts in ``ClusterScripts``; `push` events by
-/// ``ClusterPresence/push(_:to:)``.
+/// What travels on an account's channel (`{prefix}user:{id}`) besides supersessions, which have an
+/// encoding of their own (``Supersession``): events from ``AccountChannel/push(_:to:)`` and
+/// ``AccountChannel/notifyDeliveries(to:)``, as JSON.
 struct UserEvent: Codable, Sendable, Equatable {
     enum Kind: String, Codable {
-        /// Every socket of the account older than `generation` closes with `reason`.
-        case supersede
         /// A frame for the account's live socket.
         case push
         /// Messages wait in PostgreSQL for the account: the node holding its socket sends them.
@@ -15,10 +12,6 @@ struct UserEvent: Codable, Sendable, Equatable {
     }
 
     var type: Kind
-    var reason: String?
-    var generation: Int64?
-    /// When the event was published, in ms since 1970 (Redis's clock), for the kick latency.
-    var sent: Int64?
     /// For `push`: the frame kind (`updateApplyList`, `ok`, `recall`).
     var frame: String?
     /// For `push`: the frame's `data`, as JSON text.
@@ -29,7 +22,7 @@ struct UserEvent: Codable, Sendable, Equatable {
         case .updateApplyList: UserEvent(type: .push, frame: "updateApplyList")
         case .chatMessage(let json): UserEvent(type: .push, frame: "ok", data: json)
         case .recall(let json): UserEvent(type: .push, frame: "recall", data: json)
-        case .fail: preconditionFailure("a fail frame is never pushed: sockets close through supersede events")
+        case .fail: preconditionFailure("a fail frame is never pushed: sockets close through supersessions")
         }
     }
 
@@ -42,11 +35,5 @@ struct UserEvent: Codable, Sendable, Equatable {
         case ("recall", let data?): return .recall(json: data)
         default: return nil
         }
-    }
-
-    /// The close reason of a `supersede` event.
-    var supersession: (generation: Int64, reason: SocketCloseReason)? {
-        guard type == .supersede, let generation, let reason = reason.flatMap(SocketCloseReason.init(rawValue:)) else { return nil }
-        return (generation, reason)
     }
 }

@@ -7,28 +7,53 @@ import Testing
 /// The cluster scripts against the real Redis, each under a prefix of its own.
 @Suite("Cluster scripts")
 struct ClusterScriptsTests {
-    /// Runs `body` with a running client and a presence under a fresh prefix, its epoch installed.
-    private func withPresence(_ body: @Sendable (ClusterPresence) async throws -> Void) async throws {
-        let redis = RedisClient(configuration: try RedisConfiguration(url: TestEnvironment.redisURL), logger: TestEnvironment.logger)
+    /// Nodes sharing one fresh prefix, their epoch installed, and a subscriber to hear what they publish.
+    private struct Cluster: Sendable {
+        let redis: RedisClient
+        let subscriber: RedisSubscriber
+        let keys = ClusterKeys(prefix: "scripts-\(UUID().uuidString.prefix(8)):")
+        let epochs: ClusterEpochStore
+
+        /// The cluster as node `id` sees it.
+        func node(_ id: String) -> ClusterPresence {
+            ClusterPresence(redis: redis, keys: keys, nodeID: id, presenceTTL: .seconds(10), epochs: epochs)
+        }
+
+        /// The next message on `channel`, which must be subscribed.
+        func nextMessage(on channel: String) async -> ByteBuffer? {
+            for await message in subscriber.messages where message.channel == channel { return message.payload }
+            return nil
+        }
+    }
+
+    /// Runs `body` with a running client and subscriber.
+    private func withRedis(_ body: @Sendable (RedisClient, RedisSubscriber) async throws -> Void) async throws {
+        let configuration = try RedisConfiguration(url: TestEnvironment.redisURL)
+        let redis = RedisClient(configuration: configuration, logger: TestEnvironment.logger)
+        let subscriber = RedisSubscriber(configuration: configuration, publisher: redis, logger: TestEnvironment.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await redis.run() }
+            group.addTask { try await subscriber.run() }
+            defer { group.cancelAll() }
+            try await body(redis, subscriber)
+        }
+    }
+
+    private func withCluster(_ body: @Sendable (Cluster) async throws -> Void) async throws {
         try await withTestDatabase { database in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await redis.run() }
-                defer { group.cancelAll() }
-                let presence = ClusterPresence(
-                    redis: redis, keys: ClusterKeys(prefix: "scripts-\(UUID().uuidString.prefix(8)):"), nodeID: "n1",
-                    presenceTTL: .seconds(10), epochs: ClusterEpochStore(database: database)
-                )
-                try await presence.epochs.installNewEpoch()
-                try await body(presence)
+            try await withRedis { redis, subscriber in
+                let cluster = Cluster(redis: redis, subscriber: subscriber, epochs: ClusterEpochStore(database: database))
+                try await cluster.node("n1").epochs.installNewEpoch()
+                try await body(cluster)
             }
         }
     }
 
     /// The epoch key as a replica that took over holds it: installed in another Redis process.
-    private func replaceRedis(under presence: ClusterPresence) async throws {
-        let installed = try await presence.redis.send("GET", presence.keys.prefix + "epoch").string ?? "0|0"
+    private func replaceRedis(under cluster: Cluster) async throws {
+        let installed = try await cluster.redis.send("GET", cluster.keys.prefix + "epoch").string ?? "0|0"
         let epoch = installed.split(separator: "|")[0]
-        _ = try await presence.redis.send("SET", presence.keys.prefix + "epoch", "\(epoch)|0123456789abcdef")
+        _ = try await cluster.redis.send("SET", cluster.keys.prefix + "epoch", "\(epoch)|0123456789abcdef")
     }
 
     /// Redis's time, as the heartbeat reads it.
@@ -43,56 +68,139 @@ struct ClusterScriptsTests {
     /// nothing — the claim would leave a presence naming a closed socket and kick the account's
     /// other socket, the supersede would kick a newer device.
     @Test func scriptsThatArriveAfterTheirDeadlineDoNothing() async throws {
-        try await withPresence { presence in
+        try await withCluster { cluster in
+            let presence = cluster.node("n1")
             // A clock a minute behind Redis's: every deadline is already past when the script runs.
             let now = Date()
-            presence.clock.observe(redisMilliseconds: try await redisMilliseconds(presence.redis) - 60_000, sent: now, received: now)
-            await #expect(throws: RedisError.self) { try await presence.claim(userID: 7, connection: 1) }
-            await #expect(throws: RedisError.self) { try await presence.supersede(userID: 7, reason: .kicked) }
-            let keys = try await presence.redis.send("KEYS", presence.keys.prefix + "*")
-            #expect(keys == .array([.bulkString(ByteBuffer(string: presence.keys.prefix + "epoch"))]), "nothing written")
+            presence.clock.observe(redisMilliseconds: try await redisMilliseconds(cluster.redis) - 60_000, sent: now, received: now)
+            await #expect(throws: RedisError.self) { try await presence.accounts.claim(userID: 7, connection: 1) }
+            await #expect(throws: RedisError.self) { try await presence.accounts.supersede(userID: 7, reason: .kicked) }
+            let keys = try await cluster.redis.send("KEYS", cluster.keys.prefix + "*")
+            #expect(keys == .array([.bulkString(ByteBuffer(string: cluster.keys.prefix + "epoch"))]), "nothing written")
 
             // With Redis's clock known, the same calls go through.
-            presence.clock.observe(redisMilliseconds: try await redisMilliseconds(presence.redis), sent: Date(), received: Date())
-            let claim = try await presence.claim(userID: 7, connection: 1)
-            #expect(try await presence.supersede(userID: 7, reason: .kicked) > claim.generation)
+            presence.clock.observe(redisMilliseconds: try await redisMilliseconds(cluster.redis), sent: Date(), received: Date())
+            let claim = try await presence.accounts.claim(userID: 7, connection: 1)
+            #expect(try await presence.accounts.supersede(userID: 7, reason: .kicked) > claim.generation)
         }
     }
 
     /// Issue 13, hole 7: a Redis that restarted or was replaced (a replica whose clock is behind, which
     /// lost the newest generations) must not hand out a generation lower than one handed out before.
     @Test func aReplacedRedisHandsOutGenerationsOnlyAfterAHigherEpoch() async throws {
-        try await withPresence { presence in
-            let before = try await presence.claim(userID: 7, connection: 1).generation
-            try await replaceRedis(under: presence)
-            _ = try await presence.redis.send("DEL", presence.keys.generation(7))  // lost with the failover
-            #expect(try await presence.heartbeat(card: Self.card).hasEpoch == false)
+        try await withCluster { cluster in
+            let presence = cluster.node("n1")
+            let before = try await presence.accounts.claim(userID: 7, connection: 1).generation
+            try await replaceRedis(under: cluster)
+            _ = try await cluster.redis.send("DEL", cluster.keys.generation(7))  // lost with the failover
+            #expect(try await presence.registry.heartbeat(card: Self.card).hasEpoch == false)
             await #expect(throws: RedisError.self) {
-                try await presence.redis.evaluate(
-                    ClusterScripts.supersede, keys: [presence.keys.presence(7), presence.keys.generation(7), "c", "s"],
-                    arguments: [presence.keys.prefix, "7", "kicked", "30", "0"]
+                try await cluster.redis.evaluate(
+                    ClusterScripts.supersede, keys: [cluster.keys.presence(7), cluster.keys.generation(7), "c", "s"],
+                    arguments: [cluster.keys.prefix, "7", "kicked", "30", "0"]
                 )
             }
 
             // The next claim installs a higher epoch first: 10^12 µs (11.6 days) of clock ahead.
-            let after = try await presence.claim(userID: 7, connection: 2).generation
+            let after = try await presence.accounts.claim(userID: 7, connection: 2).generation
             #expect(after - before >= 1_000_000_000_000)
-            #expect(try await presence.heartbeat(card: Self.card).hasEpoch)
+            #expect(try await presence.registry.heartbeat(card: Self.card).hasEpoch)
         }
     }
 
     /// Nodes finding Redis without an epoch at once (a storm of claims after a restart) share an
     /// installation or each bump; either way Redis ends with the highest epoch any of them got.
     @Test func nodesFindingRedisWithoutAnEpochAtOnceLeaveTheHighest() async throws {
-        try await withPresence { presence in
-            try await replaceRedis(under: presence)
+        try await withCluster { cluster in
+            let presence = cluster.node("n1")
+            try await replaceRedis(under: cluster)
             let installed = try await withThrowingTaskGroup(of: Int64.self) { group in
                 for _ in 0..<20 { group.addTask { try await presence.epochs.installNewEpoch() } }
                 return try await group.reduce(into: [Int64]()) { $0.append($1) }
             }
-            let inForce = try await presence.redis.send("GET", presence.keys.prefix + "epoch").string?.split(separator: "|").first
+            let inForce = try await cluster.redis.send("GET", cluster.keys.prefix + "epoch").string?.split(separator: "|").first
             #expect(inForce.flatMap { Int64($0) } == installed.max())
-            #expect(try await presence.heartbeat(card: Self.card).hasEpoch)
+            #expect(try await presence.registry.heartbeat(card: Self.card).hasEpoch)
+        }
+    }
+
+    /// The one writer of a supersession (Lua) and its one reader (Swift) agree, for every reason,
+    /// with and without a publish time.
+    @Test func aSupersessionReadsBackAsTheLuaFunctionWroteIt() async throws {
+        let encode = RedisScript(
+            ClusterScripts.supersessionWire + "\nreturn supersession(ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]))"
+        )
+        try await withRedis { redis, _ in
+            for reason in SocketCloseReason.allCases {
+                for sent: Int64? in [nil, 1_764_540_000_123] {
+                    let supersession = Supersession(userID: 2_147_483_647, generation: 1_769_540_000_123_456, reason: reason, sent: sent)
+                    let wire = try await redis.evaluate(
+                        encode,
+                        arguments: [String(supersession.userID), String(supersession.generation), reason.rawValue, sent.map(String.init) ?? ""]
+                    )
+                    #expect(wire.buffer.flatMap(Supersession.init(wire:)) == supersession)
+                }
+            }
+        }
+    }
+
+    /// A claim that takes the account from another node's socket publishes the kick on the account's
+    /// channel, and queues the same supersession in that node's inbox in case the message is lost.
+    @Test(.timeLimit(.minutes(1))) func aClaimPublishesItsKickAndQueuesItForThePreviousOwner() async throws {
+        try await withCluster { cluster in
+            let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
+            _ = try await n1.accounts.claim(userID: 7, connection: 1)
+            try await cluster.subscriber.subscribe([cluster.keys.userChannel(7)])
+            let claim = try await n2.accounts.claim(userID: 7, connection: 2)
+
+            let published = await cluster.nextMessage(on: cluster.keys.userChannel(7))
+            let kick = try #require(published.flatMap(Supersession.init(wire:)))
+            #expect(kick == Supersession(userID: 7, generation: claim.generation, reason: .kicked, sent: kick.sent))
+            #expect(try abs(#require(kick.sent) - (await redisMilliseconds(cluster.redis))) < 10_000)
+            #expect(try await n1.registry.heartbeat(card: Self.card).supersessions == [kick])
+            #expect(try await n2.registry.heartbeat(card: Self.card).supersessions.isEmpty, "a node never kicks itself by inbox")
+        }
+    }
+
+    /// A login, logout or disable on any node publishes its supersession on the account's channel and
+    /// queues the same in the inbox of the node holding the account's socket.
+    @Test(.timeLimit(.minutes(1))) func aSupersedePublishesItsKickAndQueuesItForTheOwner() async throws {
+        try await withCluster { cluster in
+            let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
+            _ = try await n1.accounts.claim(userID: 7, connection: 1)
+            try await cluster.subscriber.subscribe([cluster.keys.userChannel(7)])
+            let generation = try await n2.accounts.supersede(userID: 7, reason: .loggedOut)
+
+            let published = await cluster.nextMessage(on: cluster.keys.userChannel(7))
+            let kick = try #require(published.flatMap(Supersession.init(wire:)))
+            #expect(kick == Supersession(userID: 7, generation: generation, reason: .loggedOut, sent: kick.sent))
+            #expect(kick.sent != nil)
+            #expect(try await n1.registry.heartbeat(card: Self.card).supersessions == [kick])
+        }
+    }
+
+    /// Issue 13, hole 1: a node putting its sockets back after Redis forgot it hears which of them a
+    /// newer generation superseded meanwhile — a socket elsewhere (the presence) or a disable (the
+    /// generation key) — and with what reason; the others are restored.
+    @Test func restoreAnswersTheSupersessionsMadeWhileRedisForgotTheNode() async throws {
+        try await withCluster { cluster in
+            let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
+            var sockets: [(connection: UInt64, userID: Int, generation: Int64, since: Int64)] = []
+            for userID in [7, 8, 9] {
+                let connection = UInt64(userID)
+                sockets.append((connection, userID, try await n1.accounts.claim(userID: userID, connection: connection).generation, 0))
+            }
+            let elsewhere = try await n2.accounts.claim(userID: 7, connection: 70).generation
+            _ = try await cluster.redis.send("DEL", cluster.keys.presence(8))
+            let disabled = try await n2.accounts.supersede(userID: 8, reason: .userDisabled)
+
+            #expect(
+                try await n1.registry.restore(sockets) == [
+                    Supersession(userID: 7, generation: elsewhere, reason: .kicked),
+                    Supersession(userID: 8, generation: disabled, reason: .userDisabled),
+                ]
+            )
+            #expect(try await cluster.redis.send("GET", cluster.keys.presence(9)).string?.hasPrefix("\(sockets[2].generation)|n1|") == true)
         }
     }
 
