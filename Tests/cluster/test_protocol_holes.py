@@ -1,15 +1,19 @@
 """Regression tests for the holes issue 13 found in the cluster protocol: each scripts the fault
 that broke "one live socket per account, the newest, and none on a revoked session"."""
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import os
 import signal
+import sys
+import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
-from conftest import HEARTBEAT, PRESENCE_TTL, SECRET, wait_until
+from conftest import HEARTBEAT, PRESENCE_TTL, SECRET, free_port, wait_until
 from sockets import Socket
 from test_chat import Person, befriend, connect, send
 from test_gateway import KICKED, psql
@@ -161,6 +165,51 @@ def test_a_claim_that_timed_out_does_nothing_when_redis_runs_it_later(spawn, red
     time.sleep(1)  # whatever Redis had queued has run
     assert redis.cli("EXISTS", f"parley:presence:{account.id}") == "0"
     assert presence_node(redis, account) is None
+
+
+@contextmanager
+def behind_a_fault_proxy(redis):
+    """The fault proxy of `make chaos` (Tests/chaos/proxy.py) in front of `redis`, on an event loop
+    of its own: yields the Redis URL to give a node, and a function that runs a proxy method
+    (`cut`, `heal`, …) on that loop."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "chaos"))
+    from proxy import FaultProxy
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    proxy = FaultProxy("node→redis", ("127.0.0.1", redis.port), free_port())
+    asyncio.run_coroutine_threadsafe(proxy.start(), loop).result(5)
+
+    def fault(method, *args):
+        loop.call_soon_threadsafe(getattr(proxy, method), *args)
+
+    try:
+        yield f"redis://127.0.0.1:{proxy.port}/0", fault
+    finally:
+        asyncio.run_coroutine_threadsafe(proxy.close(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+
+
+def test_a_claim_whose_answer_never_came_leaves_no_presence(spawn, redis):
+    """Hole 2, the other half: a claim that ran in Redis in time but whose reply never came back
+    (the node gave up and closed the socket with 1013) left presence naming that closed socket, on a
+    live node — so no reaper ever cleared it, and the account looked online with no socket."""
+    with behind_a_fault_proxy(redis) as (url, fault):
+        node = spawn("node-unanswered", PARLEY_REDIS_URL=url)
+        account = node.sign_up()
+        token = node.login(account)
+        first = live_socket(node, redis, account, token)
+        fault("cut", "down")  # commands run, replies are held
+        second = Socket(node.ws, token)
+        assert second.close_code(timeout=15) == 1013
+        fault("heal")
+        # The claim ran: its held kick reaches the first socket, and the node removes the entry the
+        # claim wrote (at once, or at the next heartbeat if the link was still down).
+        assert first.closed_with(timeout=10) == (KICKED, 4409)
+        wait_until(lambda: presence_node(redis, account) is None, timeout=4 * HEARTBEAT + 2,
+                   message="the unanswered claim's entry removed")
 
 
 def test_a_node_restarted_under_its_id_clears_what_its_previous_process_left(spawn, redis):

@@ -132,7 +132,9 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             case .tryAgainLater(let connection):
                 socket(connection)?.tryAgainLater()
             case .release(let userID, let generation):
-                work.submit { await self.release(userID: userID, generation: generation) }
+                work.submit { await self.release(PresenceRelease(userID: userID, entry: .generation(generation))) }
+            case .releaseClaim(let connection, let userID):
+                work.submit { await self.release(PresenceRelease(userID: userID, entry: .claim(connection: connection))) }
             case .deliver(let connection, let userID):
                 deliver(to: userID, via: connection)
             }
@@ -172,7 +174,9 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             NodeMetrics.redisError("claim")
             metrics.connectRefused("redis_unavailable")
             logger.warning("Cannot claim an account in Redis", metadata: ["user.id": "\(userID)", "error": "\(error)"])
-            update { $0.redisFailed(userID: userID) }
+            // An error reply (LATE, NOEPOCH) is a refusal: the script changed nothing.
+            let mayHaveRun = !(error is RedisError)
+            update { $0.claimFailed(connection, userID: userID, mayHaveRun: mayHaveRun) }
         }
     }
 
@@ -189,13 +193,13 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         }
     }
 
-    func release(userID: Int, generation: Int64) async {
+    func release(_ release: PresenceRelease) async {
         do {
-            try await presence.accounts.release(userID: userID, generation: generation)
+            try await presence.accounts.release(release)
         } catch {
             NodeMetrics.redisError("release")
-            logger.notice("Cannot release presence; trying again at the next heartbeat", metadata: ["user.id": "\(userID)", "error": "\(error)"])
-            state.withLock { $0.machine.releaseFailed(userID: userID, generation: generation) }
+            logger.notice("Cannot release presence; trying again at the next heartbeat", metadata: ["user.id": "\(release.userID)", "error": "\(error)"])
+            state.withLock { $0.machine.releaseFailed(release) }
         }
     }
 

@@ -68,6 +68,9 @@ struct GatewayStateMachine {
         case tryAgainLater(ConnectionID)
         /// Remove the account's presence if it still names this generation.
         case release(userID: Int, generation: Generation)
+        /// Remove the account's presence if it names this connection: its claim got no answer, but
+        /// may have run.
+        case releaseClaim(ConnectionID, userID: Int)
         case unsubscribe(userID: Int)
         /// Send the account's waiting messages to this socket.
         case deliver(ConnectionID, userID: Int)
@@ -84,12 +87,6 @@ struct GatewayStateMachine {
         var liveSince: Int64 = 0
     }
 
-    /// A presence entry to remove once Redis answers again.
-    struct Release: Hashable {
-        var userID: Int
-        var generation: Generation
-    }
-
     /// Releases kept for another try at most; past that the oldest are let go (the account's next
     /// claim replaces its entry anyway).
     static let failedReleaseCapacity = 100_000
@@ -99,7 +96,7 @@ struct GatewayStateMachine {
     private(set) var isDraining = false
     /// Presence entries Redis could not release: an entry left behind names a live node, so no
     /// reaper would ever clear it.
-    private(set) var failedReleases: Set<Release> = []
+    private(set) var failedReleases: Set<PresenceRelease> = []
     /// No token of the sockets here expires before this: expiry looks at them only then, so an idle
     /// node does no work per socket.
     private var earliestExpiry = Date.distantFuture
@@ -247,6 +244,14 @@ struct GatewayStateMachine {
         return actions + forgetIfUnused(userID: userID)
     }
 
+    /// Redis did not hand out `connection`'s generation. When no answer came at all (a timeout, a
+    /// lost connection) rather than a refusal, the claim may have run anyway — before its deadline,
+    /// which has passed by now (``ClusterScripts/claim``) — and written an entry naming a socket that
+    /// never took the account: that entry goes.
+    mutating func claimFailed(_ connection: ConnectionID, userID: Int, mayHaveRun: Bool) -> [Action] {
+        (mayHaveRun ? [.releaseClaim(connection, userID: userID)] : []) + redisFailed(userID: userID)
+    }
+
     /// Redis handed `connection` the account's generation.
     /// - Parameters:
     ///   - deliveryRequested: the client asked for its messages while the socket was connecting;
@@ -354,15 +359,15 @@ struct GatewayStateMachine {
     // MARK: Recovery
 
     /// Redis could not remove a presence entry: it is tried again by ``retryReleases()``.
-    mutating func releaseFailed(userID: Int, generation: Generation) {
+    mutating func releaseFailed(_ release: PresenceRelease) {
         if failedReleases.count >= Self.failedReleaseCapacity, let any = failedReleases.first {
             failedReleases.remove(any)
         }
-        failedReleases.insert(Release(userID: userID, generation: generation))
+        failedReleases.insert(release)
     }
 
     /// The releases that failed, to be tried again now.
-    mutating func takeFailedReleases() -> Set<Release> {
+    mutating func takeFailedReleases() -> Set<PresenceRelease> {
         defer { failedReleases = [] }
         return failedReleases
     }

@@ -94,9 +94,7 @@ final class NodeHeartbeat: Sendable {
                 try await reregister(gateway)
                 registration.needsRestore = false
             }
-            for release in gateway.state.withLock({ $0.machine.takeFailedReleases() }) {
-                await gateway.release(userID: release.userID, generation: release.generation)
-            }
+            for release in gateway.state.withLock({ $0.machine.takeFailedReleases() }) { await gateway.release(release) }
             await presence.accounts.announcePendingSessionChanges()
             for node in try await presence.registry.reapDeadNodes(now: beat.redisTimeMilliseconds) {
                 logger.notice("Cleared a dead node's presence", metadata: ["dead.node": "\(node)"])
@@ -121,7 +119,7 @@ final class NodeHeartbeat: Sendable {
         superseded.forEach(gateway.apply)
         // A socket that closed while the restore ran was put back with the rest: give its entry back.
         let closed = gateway.state.withLock { state in sockets.filter { !state.machine.isStillLive($0) } }
-        for socket in closed { await gateway.release(userID: socket.userID, generation: socket.generation) }
+        for socket in closed { await gateway.release(PresenceRelease(userID: socket.userID, entry: .generation(socket.generation))) }
         if !superseded.isEmpty {
             logger.notice("Closed sockets superseded while Redis had forgotten this node", metadata: ["sockets": "\(superseded.count)"])
         }

@@ -110,12 +110,17 @@ public struct AccountChannel: Sendable {
         }
     }
 
-    /// Removes the account's presence if it still names `generation`.
-    func release(userID: Int, generation: Int64) async throws {
+    /// Removes the account's presence if it is still the entry `release` names.
+    func release(_ release: PresenceRelease) async throws {
+        let (generation, connection) =
+            switch release.entry {
+            case .generation(let generation): (String(generation), "")
+            case .claim(let connection): ("", String(connection))
+            }
         try await redis.evaluate(
             ClusterScripts.release,
-            keys: [keys.presence(userID), keys.nodeUsers(nodeID)],
-            arguments: [String(generation), nodeID, String(userID)]
+            keys: [keys.presence(release.userID), keys.nodeUsers(nodeID)],
+            arguments: [generation, nodeID, String(release.userID), connection]
         )
     }
 

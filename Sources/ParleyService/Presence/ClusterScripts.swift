@@ -118,15 +118,17 @@ enum ClusterScripts {
         return 1
         """)
 
-    /// A socket ended: its presence goes only if it still names this generation (a newer socket's
-    /// entry stays), and the node forgets the account unless a newer socket here owns it.
+    /// A socket ended: its presence goes only if it still names this generation — or, for a claim
+    /// whose answer never came (so its generation is unknown), this node and connection — so a
+    /// newer socket's entry stays; the node forgets the account unless a newer socket here owns it.
     ///
-    /// KEYS: presence, node users. ARGV: generation, node id, user id. Returns 1 when removed.
+    /// KEYS: presence, node users. ARGV: generation (empty for a claim), node id, user id,
+    /// connection id (empty for a generation). Returns 1 when removed.
     static let release = RedisScript("""
         local current = redis.call('GET', KEYS[1])
         if current then
-          local gen, owner = string.match(current, '^([^|]*)|([^|]*)|')
-          if gen == ARGV[1] then
+          local gen, owner, connection = string.match(current, '^([^|]*)|([^|]*)|([^|]*)|')
+          if (ARGV[1] ~= '' and gen == ARGV[1]) or (ARGV[4] ~= '' and owner == ARGV[2] and connection == ARGV[4]) then
             redis.call('DEL', KEYS[1])
             redis.call('SREM', KEYS[2], ARGV[3])
             return 1

@@ -292,13 +292,30 @@ struct GatewayStateMachineTests {
 
     @Test func failedReleasesAreKeptForTheNextTryWithinTheirCapacity() {
         var machine = Machine()
-        machine.releaseFailed(userID: 7, generation: 100)
-        machine.releaseFailed(userID: 7, generation: 100)
-        machine.releaseFailed(userID: 8, generation: 200)
-        #expect(machine.takeFailedReleases() == [.init(userID: 7, generation: 100), .init(userID: 8, generation: 200)])
+        let first = PresenceRelease(userID: 7, entry: .generation(100))
+        let second = PresenceRelease(userID: 8, entry: .claim(connection: 3))
+        machine.releaseFailed(first)
+        machine.releaseFailed(first)
+        machine.releaseFailed(second)
+        #expect(machine.takeFailedReleases() == [first, second])
         #expect(machine.takeFailedReleases().isEmpty)
-        for generation in 0...Int64(Machine.failedReleaseCapacity) { machine.releaseFailed(userID: 1, generation: generation) }
+        for generation in 0...Int64(Machine.failedReleaseCapacity) {
+            machine.releaseFailed(PresenceRelease(userID: 1, entry: .generation(generation)))
+        }
         #expect(machine.failedReleases.count == Machine.failedReleaseCapacity)
+    }
+
+    /// Issue 13, hole 2: a claim that ran in Redis but whose answer never came left an entry naming
+    /// a socket that had closed with 1013, on a live node, so no reaper ever cleared it.
+    @Test func aClaimWithNoAnswerHasItsPossibleEntryReleased() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        #expect(machine.claimFailed(1, userID: 7, mayHaveRun: true) == [
+            .releaseClaim(1, userID: 7), .tryAgainLater(1),
+        ])
+        var refused = Machine()
+        claiming(&refused, 1, user: 7)
+        #expect(refused.claimFailed(1, userID: 7, mayHaveRun: false) == [.tryAgainLater(1)], "a refusal changed nothing")
     }
 
     @Test func missedKicksMakeTheSweepDueAndTheSweepListsLiveSockets() {

@@ -182,6 +182,27 @@ struct ClusterScriptsTests {
     /// Issue 13, hole 1: a node putting its sockets back after Redis forgot it hears which of them a
     /// newer generation superseded meanwhile — a socket elsewhere (the presence) or a disable (the
     /// generation key) — and with what reason; the others are restored.
+    /// A release names the entry it removes — by generation, or by node and connection for a claim
+    /// whose answer never came — and never removes another socket's.
+    @Test func aReleaseRemovesOnlyTheEntryItNames() async throws {
+        try await withCluster { cluster in
+            let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
+            let presence = cluster.keys.presence(7)
+            let first = try await n1.accounts.claim(userID: 7, connection: 1).generation
+            try await n1.accounts.release(PresenceRelease(userID: 7, entry: .claim(connection: 2)))
+            try await n2.accounts.release(PresenceRelease(userID: 7, entry: .claim(connection: 1)))
+            try await n1.accounts.release(PresenceRelease(userID: 7, entry: .generation(first - 1)))
+            #expect(try await cluster.redis.send("EXISTS", presence).int == 1, "another connection, node or generation")
+            try await n1.accounts.release(PresenceRelease(userID: 7, entry: .claim(connection: 1)))
+            #expect(try await cluster.redis.send("EXISTS", presence).int == 0)
+
+            let second = try await n1.accounts.claim(userID: 7, connection: 3).generation
+            try await n1.accounts.release(PresenceRelease(userID: 7, entry: .generation(second)))
+            #expect(try await cluster.redis.send("EXISTS", presence).int == 0)
+            #expect(try await cluster.redis.send("SISMEMBER", cluster.keys.nodeUsers("n1"), "7").int == 0)
+        }
+    }
+
     @Test func restoreAnswersTheSupersessionsMadeWhileRedisForgotTheNode() async throws {
         try await withCluster { cluster in
             let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
