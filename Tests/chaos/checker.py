@@ -285,11 +285,15 @@ class Checker:
 
     def _current_at(self, socket, at):
         """Whether a frame read at `at` reached the account's current socket: its session not revoked
-        for longer than the grace, no newer socket open for longer than the bound."""
+        for longer than the grace, and no newer socket open then that had been open for longer than
+        the bound. A newer socket already closed at `at` does not count: if it had taken the account,
+        this one would have been kicked (`two-sockets` holds that to the bound); if it closed before
+        it took over (its client left within a second), this socket is the account's only one."""
         revoked = self.revoked_at.get(socket.sid)
         if revoked is not None and at > revoked + self.settings.delivery_grace:
             return False
         return not any(newer.opened > socket.opened and newer.close_code not in REFUSED
+                       and self.closed(newer) > at
                        and self.timeline.healthy(newer.opened, at) > self.settings.bound
                        for newer in self.sockets_of.get(socket.account, []))
 

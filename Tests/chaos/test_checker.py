@@ -148,6 +148,22 @@ def test_a_message_only_pushed_to_a_revoked_socket_is_lost():
     assert properties(history([old, new], operations=ops, messages=[message])) == []
 
 
+def test_a_message_to_the_older_socket_while_a_newer_one_holds_the_account_is_lost():
+    message = MessageRecord(7, 1, 0, 20, 20.1)
+    old = socket(1, opened=1, frames=[[20.2, 7, 101]])
+    new = socket(2, opened=5)
+    assert "delivery" in properties(history([old, new], messages=[message]))
+
+
+def test_a_newer_socket_closed_before_it_took_over_leaves_the_older_one_current():
+    """Seed 67: the client opened a second socket and closed it 1.3 s later, before its claim; the
+    first stayed the account's only socket and rightly got the next messages."""
+    message = MessageRecord(7, 1, 0, 20, 20.1)
+    old = socket(1, opened=1, frames=[[20.2, 7, 101]])
+    brief = socket(2, opened=5, closed=6.3, code=1000)
+    assert "delivery" not in properties(history([old, brief], messages=[message]))
+
+
 def test_messages_in_order_and_without_gaps():
     first, second = MessageRecord(7, 1, 0, 20, 20.1), MessageRecord(9, 1, 0, 21, 21.1)
     in_order = socket(1, opened=1, frames=[[21.5, 7, 101], [21.6, 9, 101]])

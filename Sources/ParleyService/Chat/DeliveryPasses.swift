@@ -26,7 +26,8 @@ struct DeliveryPasses<Socket: Equatable> {
     }
 
     /// A batch to `socket` ended: `more` when it was full, `failed` when the socket can take no more
-    /// (it closed, or its session ended). Returns the socket for the next batch, or `nil` when the pass is over.
+    /// (it closed, or its session ended). Returns the socket for the next batch, or `nil` when the
+    /// pass is over.
     mutating func batchEnded(userID: Int, socket: Socket, more: Bool, failed: Bool) -> Socket? {
         guard var pass = passes[userID] else { return nil }
         // A failed write ends the pass, unless a nudge named another socket meanwhile.
