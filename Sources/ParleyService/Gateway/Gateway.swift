@@ -200,7 +200,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     /// Closes the socket if its session was revoked between its authentication and its claim.
     private func verifySession(_ connection: UInt64, userID: Int) async {
-        guard let identity = state.withLock({ $0.machine.identities(of: [connection]).first?.identity }) else { return }
+        guard let identity = state.withLock({ $0.machine.identity(of: connection) }) else { return }
         do {
             try await authenticator.check(identity)
             await advance { $0.sessionVerified(connection) }
@@ -225,8 +225,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// next). A socket the pass finds on an ended session is checked and closed.
     private func deliver(to userID: Int, via connection: UInt64) {
         let recipient = state.withLock { state -> MessageCourier.Recipient? in
-            guard let socket = state.sockets[connection], let identity = state.machine.identities(of: [connection]).first?.identity
-            else { return nil }
+            guard let socket = state.sockets[connection], let identity = state.machine.identity(of: connection) else { return nil }
             return MessageCourier.Recipient(socket: socket, sessionID: identity.sessionID)
         }
         guard let recipient, let first = courier.request(userID: userID, via: recipient) else { return }

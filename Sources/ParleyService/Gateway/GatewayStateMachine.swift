@@ -143,9 +143,14 @@ struct GatewayStateMachine {
         }
     }
 
+    /// The identity the socket authenticated as, once it has.
+    func identity(of id: ConnectionID) -> TokenIdentity? {
+        connections[id]?.identity
+    }
+
     /// Each of `ids` with the identity it authenticated as.
     func identities(of ids: [ConnectionID]) -> [(connection: ConnectionID, identity: TokenIdentity)] {
-        ids.compactMap { id in connections[id]?.identity.map { (id, $0) } }
+        ids.compactMap { id in identity(of: id).map { (id, $0) } }
     }
 
     /// Whether the node holds any socket of the account, in any phase.
@@ -358,7 +363,7 @@ struct GatewayStateMachine {
 
     // MARK: Recovery
 
-    /// Redis could not remove a presence entry: it is tried again by ``retryReleases()``.
+    /// Redis could not remove a presence entry: it is tried again after ``takeFailedReleases()``.
     mutating func releaseFailed(_ release: PresenceRelease) {
         if failedReleases.count >= Self.failedReleaseCapacity, let any = failedReleases.first {
             failedReleases.remove(any)

@@ -22,6 +22,15 @@ struct WorkQueueTests {
             }
         }
 
+        /// A job that runs for `duration` (or until cancelled).
+        func job(running duration: Duration) -> WorkQueue.Job {
+            {
+                self.enter()
+                try? await Task.sleep(for: duration)
+                self.leave()
+            }
+        }
+
         var peak: Int { counts.withLock { $0.peak } }
         var done: Int { counts.withLock { $0.done } }
     }
@@ -29,13 +38,7 @@ struct WorkQueueTests {
     @Test func runsEveryJobWithNoMoreThanItsBoundAtOnce() async {
         let queue = WorkQueue(maximumRunning: 3)
         let gauge = Gauge()
-        for _ in 0..<50 {
-            queue.submit {
-                gauge.enter()
-                try? await Task.sleep(for: .milliseconds(2))
-                gauge.leave()
-            }
-        }
+        for _ in 0..<50 { queue.submit(gauge.job(running: .milliseconds(2))) }
         queue.finish()
         await queue.run()
         #expect(gauge.done == 50, "run returns once the queued jobs are done")
@@ -45,13 +48,7 @@ struct WorkQueueTests {
     @Test func cancellingTheRunCancelsTheRunningJobsAndAwaitsThem() async {
         let queue = WorkQueue(maximumRunning: 10)
         let gauge = Gauge()
-        for _ in 0..<5 {
-            queue.submit {
-                gauge.enter()
-                try? await Task.sleep(for: .seconds(60))
-                gauge.leave()
-            }
-        }
+        for _ in 0..<5 { queue.submit(gauge.job(running: .seconds(60))) }
         let run = Task { await queue.run() }
         while gauge.peak < 5 { await Task.yield() }
         run.cancel()
