@@ -8,6 +8,15 @@ import ServiceLifecycle
 public struct RedisMessage: Sendable, Hashable {
     public let channel: String
     public let payload: ByteBuffer
+    /// Counts the messages received on subscribed channels, from 1, dropped ones included: a
+    /// consumer compares it with ``RedisSubscriber/SyncPoint/lastSequence``.
+    public let sequence: UInt64
+
+    public init(channel: String, payload: ByteBuffer, sequence: UInt64 = 0) {
+        self.channel = channel
+        self.payload = payload
+        self.sequence = sequence
+    }
 }
 
 /// Holds any number of channel subscriptions on one dedicated connection.
@@ -36,6 +45,25 @@ public final class RedisSubscriber: Service, @unchecked Sendable {
         public init() {}
     }
 
+    /// One connection of the subscriber on which a channel was confirmed (``confirmation(of:)``).
+    public struct Confirmation: Sendable, Hashable {
+        let connection: UInt64
+    }
+
+    /// A moment at which every message Redis had published to the subscribed channels before it
+    /// had arrived (``sync()``).
+    public struct SyncPoint: Sendable, Hashable {
+        let connection: UInt64
+        /// The ``RedisMessage/sequence`` of the last message received by then (0 for none).
+        public let lastSequence: UInt64
+
+        /// Whether the subscriber stayed on the connection of `confirmation` until this point: then no
+        /// message published to its channel in between was lost.
+        public func isContinuous(since confirmation: Confirmation) -> Bool {
+            connection == confirmation.connection
+        }
+    }
+
     /// Incoming messages. Single consumer.
     public let messages: AsyncStream<RedisMessage>
     /// Lifecycle events (bounded; keeps the newest 100). Single consumer.
@@ -51,6 +79,8 @@ public final class RedisSubscriber: Service, @unchecked Sendable {
     private let messageContinuation: AsyncStream<RedisMessage>.Continuation
     private let eventContinuation: AsyncStream<RedisConnectionEvent>.Continuation
     private let dropped = NIOLockedValueBox(0)
+    /// The last message's ``RedisMessage/sequence``; confined to `eventLoop`.
+    private var lastSequence: UInt64 = 0
 
     // Confined to `eventLoop`:
     private var manager: RedisConnectionManager!
@@ -107,6 +137,27 @@ public final class RedisSubscriber: Service, @unchecked Sendable {
         let channels = channels.filter { $0 != probeChannel }
         try await eventLoop.flatSubmit {
             self.perform(self.subscriptions.unsubscribe(channels))
+        }.get()
+    }
+
+    /// The current connection, if `channel` is subscribed and confirmed on it; `nil` otherwise. Pass
+    /// it to ``SyncPoint/isContinuous(since:)`` to learn whether a message to `channel` published
+    /// after this call can have been lost.
+    public func confirmation(of channel: String) async throws -> Confirmation? {
+        try await eventLoop.submit {
+            self.subscriptions.confirmedConnection(of: channel).map(Confirmation.init)
+        }.get()
+    }
+
+    /// Returns once every message Redis published to the subscribed channels before this call has
+    /// arrived (a `PING` on the subscription's connection, answered in order), with the sequence of
+    /// the last one. While disconnected it waits for the next connection, as ``subscribe(_:)``.
+    public func sync() async throws -> SyncPoint {
+        try await eventLoop.flatSubmit {
+            self.perform(self.subscriptions.sync()).map {
+                // Runs on the event loop as the pong completes the barrier: the state at that pong.
+                SyncPoint(connection: self.subscriptions.connection, lastSequence: self.lastSequence)
+            }
         }.get()
     }
 
@@ -224,7 +275,9 @@ public final class RedisSubscriber: Service, @unchecked Sendable {
                     probe.probeReceived(token: token, now: now)
                 }
             } else if subscriptions.shouldDeliver(channel) {
-                if case .dropped = messageContinuation.yield(RedisMessage(channel: channel, payload: payload)) {
+                lastSequence += 1
+                let message = RedisMessage(channel: channel, payload: payload, sequence: lastSequence)
+                if case .dropped = messageContinuation.yield(message) {
                     dropped.withLockedValue { $0 += 1 }
                 }
             }

@@ -12,6 +12,8 @@ struct SubscriptionStateMachine {
     private(set) var desired: Set<String>
     private(set) var confirmed: Set<String> = []
     private(set) var isConnected = false
+    /// Counts connections: the first is 1, 0 before any. Tells whether two moments saw the same one.
+    private(set) var connection: UInt64 = 0
     /// Barriers whose pong is awaited, oldest first (sent, or to be sent on connect).
     private var pendingBarriers: Deque<UInt64> = []
     private var nextBarrier: UInt64 = 0
@@ -48,10 +50,21 @@ struct SubscriptionStateMachine {
         return .send(removed.isEmpty ? nil : .unsubscribe(removed), barrier: makeBarrier())
     }
 
+    /// A barrier alone: complete once every message Redis sent before it has arrived.
+    mutating func sync() -> RequestAction {
+        isConnected ? .send(nil, barrier: makeBarrier()) : .awaitConnection(barrier: makeBarrier())
+    }
+
+    /// The current connection, if `channel` is confirmed on it.
+    func confirmedConnection(of channel: String) -> UInt64? {
+        isConnected && confirmed.contains(channel) ? connection : nil
+    }
+
     /// A fresh connection: subscribe everything desired, then `PING <barrier>`
     /// (if any) to release every waiting request.
     mutating func connected() -> (channels: [String], barrier: UInt64?) {
         isConnected = true
+        connection += 1
         confirmed = []
         return (desired.sorted(), pendingBarriers.last)
     }

@@ -38,9 +38,28 @@ final class RedisSubscriberTests: XCTestCase {
             let payload = ByteBuffer(bytes: Array(0...255))
             try await assertEqual(await client.publish(payload, to: channel), 1)
             try await messages.wait { !$0.isEmpty }
-            try await assertEqual(await messages.items, [RedisMessage(channel: channel, payload: payload)])
+            try await assertEqual(await messages.items, [RedisMessage(channel: channel, payload: payload, sequence: 1)])
             try await subscriber.unsubscribe([channel])
             try await assertEqual(await client.publish(payload, to: channel), 0)
+        }
+    }
+
+    /// A sync returns after every message published before it, and names the last one's sequence:
+    /// what a consumer must have handled before it may rely on having seen them.
+    func testSyncFollowsEveryMessagePublishedBeforeIt() async throws {
+        try await withSubscriber { subscriber, client in
+            let channel = uniqueKey()
+            try await assertEqual(await subscriber.confirmation(of: channel), nil)
+            try await subscriber.subscribe([channel])
+            let confirmation = try await subscriber.confirmation(of: channel)
+            XCTAssertNotNil(confirmation)
+            let messages = Collector(subscriber.messages)
+            for i in 1...50 { try await client.publish("\(i)", to: channel) }
+            let point = try await subscriber.sync()
+            XCTAssertEqual(point.lastSequence, 50)
+            XCTAssertTrue(point.isContinuous(since: confirmation!))
+            try await messages.wait { $0.count == 50 }
+            try await assertEqual(await messages.items.map(\.sequence), Array(1...50))
         }
     }
 }

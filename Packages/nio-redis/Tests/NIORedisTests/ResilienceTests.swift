@@ -85,6 +85,27 @@ final class ResilienceTests: XCTestCase {
         server.stop()
     }
 
+    /// Messages published while the subscriber reconnects are lost: a sync after the reconnect says
+    /// the subscription was not continuous since a confirmation before it.
+    func testASyncAfterAReconnectIsNotContinuous() async throws {
+        let server = try RedisTestServer()
+        try await withSubscriber(url: server.url) { subscriber, client in
+            let events = Collector(subscriber.events)
+            try await subscriber.subscribe(["room"])
+            let confirmation = try await subscriber.confirmation(of: "room")!
+            try server.cli("CLIENT", "KILL", "TYPE", "pubsub")
+            try await events.wait { $0.contains(.reconnected) }
+            let point = try await subscriber.sync()
+            XCTAssertFalse(point.isContinuous(since: confirmation))
+            let renewed = try await eventually {
+                guard let renewed = try await subscriber.confirmation(of: "room") else { throw TimedOut() }
+                return renewed
+            }
+            try await assertEqual(await subscriber.sync().isContinuous(since: renewed), true)
+        }
+        server.stop()
+    }
+
     func testProbeRestartsASilentSubscription() async throws {
         let server = try RedisTestServer()
         let proxy = try BlackholeProxy(upstreamPort: server.port)

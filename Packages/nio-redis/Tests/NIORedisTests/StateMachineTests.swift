@@ -146,6 +146,22 @@ final class SubscriptionStateMachineTests: XCTestCase {
         XCTAssertEqual(machine.pongReceived(barrier: 1), [0, 1])
     }
 
+    func testAConfirmationNamesTheConnectionItHappenedOn() {
+        var machine = SubscriptionStateMachine()
+        XCTAssertEqual(machine.sync(), .awaitConnection(barrier: 0))
+        _ = machine.connected()
+        _ = machine.subscribe(["a"])
+        XCTAssertNil(machine.confirmedConnection(of: "a"), "asked, not yet confirmed")
+        machine.subscriptionConfirmed("a")
+        XCTAssertEqual(machine.confirmedConnection(of: "a"), 1)
+        XCTAssertEqual(machine.sync(), .send(nil, barrier: 2))
+        machine.disconnected()
+        XCTAssertNil(machine.confirmedConnection(of: "a"))
+        _ = machine.connected()
+        machine.subscriptionConfirmed("a")
+        XCTAssertEqual(machine.confirmedConnection(of: "a"), 2)
+    }
+
     func testAbandonedBarrierIsForgotten() {
         var machine = SubscriptionStateMachine()
         XCTAssertEqual(machine.subscribe(["a"]), .awaitConnection(barrier: 0))
