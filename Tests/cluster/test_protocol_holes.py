@@ -239,3 +239,24 @@ def test_a_socket_whose_kick_was_lost_takes_no_message_meant_for_the_next_sessio
     recipient.token = a.login(recipient.account)
     _, frames = connect(a, recipient)
     assert frames == [{"msg": "ok", "data": message}]
+
+
+def test_a_login_between_a_sockets_session_check_and_its_claim_closes_the_socket(spawn, redis):
+    """Issue 14's protocol: a socket's session is checked once, before its claim. A login elsewhere
+    that commits after that check and supersedes in Redis before the claim gets an older generation
+    than the claim, so its kick cannot close the socket: the node must learn of it from the
+    revocation announced on `{p}sessions` before the claim, and ask PostgreSQL again."""
+    other = spawn("node-direct")
+    with behind_a_fault_proxy(redis) as (url, fault):
+        node = spawn("node-held", PARLEY_REDIS_URL=url)
+        account = node.sign_up()
+        token = node.login(account)
+        fault("cut", "up")  # the node's subscribe and claim wait; what Redis publishes still arrives
+        socket = Socket(node.ws, token)
+        time.sleep(0.5)  # its session is checked in PostgreSQL (not behind the proxy): active
+        other.login(account)  # revokes the session and supersedes, before the held claim runs
+        time.sleep(0.5)  # the announcement reaches the node
+        fault("heal")
+        # Closed by the protocol, long before the sweep (every 10 heartbeats) would have.
+        assert socket.closed_with(timeout=3 * HEARTBEAT) == (KICKED, 4409)
+        wait_until(lambda: presence_node(redis, account) is None, timeout=5, message="the closed socket released")

@@ -26,15 +26,7 @@ public struct Authenticator: Sendable {
     /// The identity behind `token`; throws a ``Refusal``, or the database's error when it cannot
     /// be asked.
     public func authenticate(_ token: String?) async throws -> TokenIdentity {
-        guard let token, !token.isEmpty else { throw Refusal.noToken }
-        let identity: TokenIdentity
-        do {
-            identity = try await tokens.verify(token)
-        } catch .expired {
-            throw Refusal.expired
-        } catch .invalid {
-            throw Refusal.invalid
-        }
+        let identity = try await verify(token)
         if cache.isActive(userID: identity.userID, sessionID: identity.sessionID) { return identity }
         let ticket = cache.ticket()
         try await check(identity)
@@ -42,14 +34,38 @@ public struct Authenticator: Sendable {
         return identity
     }
 
+    /// The identity `token` names by its signature and claims alone; its session is not checked.
+    public func verify(_ token: String?) async throws(Refusal) -> TokenIdentity {
+        guard let token, !token.isEmpty else { throw .noToken }
+        do {
+            return try await tokens.verify(token)
+        } catch {
+            switch error {
+            case .expired: throw .expired
+            case .invalid: throw .invalid
+            }
+        }
+    }
+
     /// Whether the session is still current and the user still enabled, asking PostgreSQL.
     public func check(_ identity: TokenIdentity) async throws {
-        switch try await sessions.state(sessionID: identity.sessionID, userID: identity.userID) {
-        case .active: return
-        case .invalid: throw Refusal.invalid
-        case .userMissing: throw Refusal.userMissing
-        case .userDisabled: throw Refusal.userDisabled
+        if let refusal = try await refusals(of: [identity])[identity.sessionID] { throw refusal }
+    }
+
+    /// Why each identity's session or user lets nobody in, asking PostgreSQL once for all of them
+    /// (never the cache); the identities still valid are not in the answer.
+    public func refusals(of identities: [TokenIdentity]) async throws -> [UUID: Refusal] {
+        let states = try await sessions.states(of: identities)
+        var refusals: [UUID: Refusal] = [:]
+        for identity in identities {
+            switch states[identity.sessionID] {
+            case .active: break
+            case .invalid: refusals[identity.sessionID] = .invalid
+            case .userMissing, nil: refusals[identity.sessionID] = .userMissing
+            case .userDisabled: refusals[identity.sessionID] = .userDisabled
+            }
         }
+        return refusals
     }
 
     /// Why each of the sessions behind `identities` may no longer be used, asking PostgreSQL (never

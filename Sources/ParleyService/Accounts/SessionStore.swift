@@ -123,19 +123,26 @@ public struct SessionStore: Sendable {
         return endings
     }
 
-    /// The state of a token's session and user, in one query.
-    public func state(sessionID: UUID, userID: Int) async throws -> SessionState {
+    /// The state of each token's session and user, in one query however many there are: the
+    /// sockets that connect together are checked together. Keyed by session id.
+    public func states(of identities: [TokenIdentity]) async throws -> [UUID: SessionState] {
         let rows = try await database.query(
             """
-            SELECT u.status, s.id IS NOT NULL AND s.revoked_at IS NULL AND s.expires_at > now()
-            FROM users u LEFT JOIN sessions s ON s.id = \(sessionID) AND s.user_id = u.id
-            WHERE u.id = \(userID)
+            SELECT t.session_id, t.user_id, u.status, s.id IS NOT NULL AND s.revoked_at IS NULL AND s.expires_at > now()
+            FROM unnest(\(identities.map(\.sessionID))::uuid[], \(identities.map(\.userID))::bigint[]) AS t (session_id, user_id)
+            LEFT JOIN users u ON u.id = t.user_id
+            LEFT JOIN sessions s ON s.id = t.session_id AND s.user_id = t.user_id
             """
         )
-        for try await (status, active) in rows.decode((Int16, Bool).self) {
-            if status != 1 { return .userDisabled }
-            return active ? .active(userID: userID) : .invalid
+        var states: [UUID: SessionState] = [:]
+        for try await (sessionID, userID, status, active) in rows.decode((UUID, Int, Int16?, Bool).self) {
+            states[sessionID] =
+                switch status {
+                case nil: .userMissing
+                case 1: active ? .active(userID: userID) : .invalid
+                default: .userDisabled
+                }
         }
-        return .userMissing
+        return states
     }
 }

@@ -5,19 +5,24 @@ import NIORedis
 extension Gateway {
     /// Dispatches each event from Redis: a supersession closes older sockets, a push goes to the
     /// account's live socket, a delivery nudge starts a delivery pass, and a sessions announcement
-    /// has the account's sockets checked against PostgreSQL.
+    /// has the account's sockets checked against PostgreSQL. Each is counted as handled once acted
+    /// on, for the connects waiting in ``runEventSyncs()``.
     func runAccountEvents() async {
         let decoder = JSONDecoder()
         var dropped = subscriber.droppedMessageCount
+        defer { handledEvents.finish() }
         for await message in subscriber.messages {
+            defer { handledEvents.handled(message.sequence) }
             if subscriber.droppedMessageCount != dropped {
-                // Some invalidations may be among the lost messages.
+                // Some revocations may be among the lost messages.
                 dropped = subscriber.droppedMessageCount
                 authenticator.cache.forgetAll()
+                state.withLock { $0.machine.announcementsMayBeLost() }
             }
             if message.channel == presence.keys.sessionsChannel {
                 if let userID = Int(String(buffer: message.payload)) {
                     authenticator.cache.forget(userID: userID)
+                    state.withLock { $0.machine.sessionsChanged(userID: userID) }
                     checkSessions(of: userID)
                 }
                 continue

@@ -10,11 +10,13 @@ import Synchronization
 /// ``GatewayStateMachine`` with what sockets, PostgreSQL and Redis report, and performs the
 /// actions it decides.
 ///
-/// Its parts, one file each: the socket lifecycle and the actions (here); the account channels'
-/// events (`Gateway+AccountEvents`); the session checks of open sockets (`Gateway+Sessions`); the
-/// node's heartbeat (``NodeHeartbeat``); subscription batching (``SubscriptionBatcher``). Every job
-/// a socket step starts runs in the gateway's ``WorkQueue``, which its service run owns: a drain
-/// cancels and awaits them before the node deregisters.
+/// Its parts, one file each: the socket lifecycle and the actions (here); the connect steps done
+/// in batches — session checks, claims, subscriber syncs (`Gateway+Connects`); the account
+/// channels' events (`Gateway+AccountEvents`); the session checks of open sockets
+/// (`Gateway+Sessions`); the node's heartbeat (``NodeHeartbeat``); subscription batching
+/// (``SubscriptionBatcher``). Every job a socket step starts runs in the gateway's ``WorkQueue``,
+/// and every batch loop in its service run: a drain cancels and awaits them before the node
+/// deregisters.
 public final class Gateway: SocketLifecycleDelegate, Service {
     struct State {
         var machine = GatewayStateMachine()
@@ -33,6 +35,10 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     let state = Mutex(State())
     let work = WorkQueue(maximumRunning: Gateway.maximumRunningJobs)
     let subscriptions = SubscriptionBatcher()
+    let sessionChecks = BatchQueue<(connection: UInt64, identity: TokenIdentity)>()
+    let claims = BatchQueue<(userID: Int, connection: UInt64)>()
+    let eventSyncs = BatchQueue<UInt64>()
+    let handledEvents = HandledEvents()
     private let heartbeat: NodeHeartbeat
     /// New sockets per client address (`PARLEY_SOCKET_RATE`).
     private let newSockets: AddressRateLimiter
@@ -113,8 +119,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     }
 
     /// ``update(_:)`` from inside a job: the event's first step that waits for PostgreSQL or Redis
-    /// runs next in this job rather than in a new one — a socket's authentication, claim and session
-    /// check are one job, one task switch fewer per step on the connect path.
+    /// runs next in this job rather than in a new one, one task switch fewer.
     private func advance(_ event: (inout GatewayStateMachine) -> [GatewayStateMachine.Action]) async {
         if let next = start(state.withLock { event(&$0.machine) }, token: nil) { await next() }
     }
@@ -134,12 +139,16 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             switch action {
             case .authenticate(let connection):
                 step { await self.authenticate(connection, token: token) }
+            case .checkSession(let connection, let identity):
+                sessionChecks.append((connection, identity))
             case .subscribe(let userID):
                 subscriptions.request(userID, subscribed: true)
             case .unsubscribe(let userID):
                 subscriptions.request(userID, subscribed: false)
             case .claim(let connection, let userID):
-                step { await self.claim(connection, userID: userID) }
+                claims.append((userID, connection))
+            case .syncEvents(let connection):
+                eventSyncs.append(connection)
             case .verifySession(let connection, let userID):
                 step { await self.verifySession(connection, userID: userID) }
             case .close(let connection, let reason):
@@ -165,47 +174,27 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     // MARK: Socket steps
 
+    /// Checks the token's signature and claims; its session is checked with others in a batch.
     private func authenticate(_ connection: UInt64, token: String?) async {
         do {
-            let identity = try await authenticator.authenticate(token)
+            let identity = try await authenticator.verify(token)
             await advance { $0.authenticated(connection, as: identity) }
-        } catch let refusal as Authenticator.Refusal {
-            metrics.connectRefused(refusal.closeReason.rawValue)
-            await advance { $0.authenticationFailed(connection, reason: refusal.closeReason) }
         } catch {
-            metrics.connectRefused("postgresql_unavailable")
-            logger.warning("Cannot check a socket's token", metadata: ["error": "\(error)"])
-            await advance { $0.authenticationUnavailable(connection) }
+            metrics.connectRefused(error.closeReason.rawValue)
+            await advance { $0.authenticationFailed(connection, reason: error.closeReason) }
         }
     }
 
-    private func claim(_ connection: UInt64, userID: Int) async {
-        do {
-            let claim = try await presence.accounts.claim(userID: userID, connection: connection)
-            if claim.tookOver { NodeMetrics.kickSent(.kicked) }
-            metrics.connectAccepted()
-            let since = Int64(Date().timeIntervalSince1970 * 1000)
-            await advance {
-                $0.claimed(connection, userID: userID, generation: claim.generation, deliveryRequested: claim.deliveryRequested, since: since)
-            }
-        } catch {
-            NodeMetrics.redisError("claim")
-            metrics.connectRefused("redis_unavailable")
-            logger.warning("Cannot claim an account in Redis", metadata: ["user.id": "\(userID)", "error": "\(error)"])
-            // An error reply (LATE, NOEPOCH) is a refusal: the script changed nothing.
-            let mayHaveRun = !(error is RedisError)
-            await advance { $0.claimFailed(connection, userID: userID, mayHaveRun: mayHaveRun) }
-        }
-    }
-
-    /// Closes the socket if its session was revoked between its authentication and its claim.
+    /// Closes the socket if its session was revoked between its check and its claim: asked only when
+    /// a revocation of the account may have come meanwhile (``GatewayStateMachine/SessionCheck``).
     private func verifySession(_ connection: UInt64, userID: Int) async {
         guard let identity = state.withLock({ $0.machine.identity(of: connection) }) else { return }
         do {
-            try await authenticator.check(identity)
-            await advance { $0.sessionVerified(connection) }
-        } catch let refusal as Authenticator.Refusal {
-            await advance { $0.sessionRevoked(connection, reason: refusal.closeReason) }
+            if let ending = try await authenticator.endings(of: [identity])[identity.sessionID] {
+                await advance { $0.sessionRevoked(connection, reason: ending.closeReason) }
+            } else {
+                await advance { $0.sessionVerified(connection) }
+            }
         } catch {
             logger.warning("Cannot re-check a socket's session", metadata: ["user.id": "\(userID)", "error": "\(error)"])
         }
@@ -267,6 +256,9 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.work.run() }
             group.addTask { await self.runSubscriptions() }
+            group.addTask { await self.runSessionChecks() }
+            group.addTask { await self.runClaims() }
+            group.addTask { await self.runEventSyncs() }
             group.addTask { await self.runAccountEvents() }
             group.addTask { await self.runSubscriberEvents() }
             group.addTask { await self.heartbeat.run(for: self) }
@@ -274,6 +266,10 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             await drain()
             work.finish()
             subscriptions.finish()
+            sessionChecks.finish()
+            claims.finish()
+            eventSyncs.finish()
+            handledEvents.finish()
             group.cancelAll()
         }
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import NIORedis
 
 /// The node's decisions about the sockets it holds, as a value with no I/O: which socket owns an
 /// account, what a kick, a close or a Redis reset does. ``Gateway`` feeds it events and performs
@@ -10,13 +11,23 @@ import Foundation
 /// racing on two nodes leave exactly one socket, and a socket never closes its own successor.
 /// On one node, an account has at most one claim at Redis at a time, so the generations of its
 /// sockets here follow the order in which they connected.
+///
+/// A socket's session is checked in PostgreSQL once, before its claim, while the node is subscribed
+/// to `{p}sessions`, where every revocation is announced after it commits. A revocation the check
+/// did not see is therefore announced after the check began: if it reaches Redis before the claim,
+/// a sync of the subscriber after the claim (``SessionCheck``) proves the node has handled it and
+/// marked the socket doubtful; if after, its supersession is newer than the claim and closes the
+/// socket. Only a doubtful socket asks PostgreSQL again.
 struct GatewayStateMachine {
     typealias ConnectionID = UInt64
     typealias Generation = Int64
 
     enum Phase: Equatable {
-        /// Checking the token, the session and the user in PostgreSQL.
+        /// Checking the token's signature and claims.
         case authenticating
+        /// Checking the session and the user in PostgreSQL, while the account's channel is
+        /// subscribed.
+        case checkingSession(userID: Int)
         /// Waiting for the subscription to the account's channel, so no kick can slip past.
         case subscribing(userID: Int)
         /// Subscribed; waiting for Redis to answer the claim of an older socket of the account here.
@@ -55,11 +66,29 @@ struct GatewayStateMachine {
         case confirmed
     }
 
+    /// What the node knows of a socket's session between its check and its verification.
+    enum SessionCheck: Equatable {
+        /// Not answered yet.
+        case pending
+        /// PostgreSQL called it active while `{p}sessions` was subscribed since `confirmation`.
+        case active(since: RedisSubscriber.Confirmation)
+        /// A revocation of the account may have come after the check (announced, or lost while the
+        /// subscription was interrupted): PostgreSQL is asked again after the claim.
+        case doubtful
+        /// Still active after the claim: the socket is the account's.
+        case verified
+    }
+
     enum Action: Equatable {
         case authenticate(ConnectionID)
+        /// Ask PostgreSQL whether the socket's session is active.
+        case checkSession(ConnectionID, TokenIdentity)
         case subscribe(userID: Int)
         case claim(ConnectionID, userID: Int)
-        /// Check once more, after the claim, that the session was not revoked meanwhile.
+        /// Sync the subscriber: once every revocation announced before the claim is handled, the
+        /// socket's session is verified unless one made it doubtful.
+        case syncEvents(ConnectionID)
+        /// Ask PostgreSQL once more, after the claim, whether the session is still active.
         case verifySession(ConnectionID, userID: Int)
         case close(ConnectionID, SocketCloseReason)
         /// Close without a `fail` frame: the node is going away (1001).
@@ -85,6 +114,7 @@ struct GatewayStateMachine {
         var identity: TokenIdentity?
         /// When it took its account (ms since 1970), for re-registering presence.
         var liveSince: Int64 = 0
+        var session = SessionCheck.pending
     }
 
     /// Releases kept for another try at most; past that the oldest are let go (the account's next
@@ -185,35 +215,83 @@ struct GatewayStateMachine {
             return [.close(connection, .kicked)]
         }
         connections[connection]?.identity = identity
+        connections[connection]?.phase = .checkingSession(userID: userID)
         earliestExpiry = min(earliestExpiry, identity.expiresAt)
         var account = accounts[userID] ?? Account()
         account.connections.insert(connection)
         accounts[userID] = account
-        switch account.subscription {
-        case .confirmed:
+        return subscribeIfNeeded(userID: userID) + [.checkSession(connection, identity)]
+    }
+
+    /// PostgreSQL called the socket's session active; `confirmation` is the subscription to
+    /// `{p}sessions` the node held before it asked, `nil` when it held none.
+    mutating func sessionActive(_ connection: ConnectionID, confirmation: RedisSubscriber.Confirmation?) -> [Action] {
+        guard case .checkingSession(let userID) = connections[connection]?.phase else { return [] }
+        if connections[connection]?.session == .pending {
+            connections[connection]?.session = confirmation.map { .active(since: $0) } ?? .doubtful
+        }
+        if accounts[userID]?.subscription == .confirmed {
             connections[connection]?.phase = .waitingToClaim(userID: userID)
             return claimNext(userID: userID)
-        case .requested:
-            connections[connection]?.phase = .subscribing(userID: userID)
-            return []
-        case .none:
-            connections[connection]?.phase = .subscribing(userID: userID)
-            accounts[userID]?.subscription = .requested
-            return [.subscribe(userID: userID)]
+        }
+        connections[connection]?.phase = .subscribing(userID: userID)
+        return subscribeIfNeeded(userID: userID)
+    }
+
+    /// A revocation of the account was announced: its sockets whose session was checked but not yet
+    /// verified cannot rely on that check any more.
+    mutating func sessionsChanged(userID: Int) {
+        for connection in accounts[userID]?.connections ?? [] {
+            doubt(connection)
         }
     }
 
+    /// Announcements may have been lost (the subscriber dropped messages): no socket on its way
+    /// can rely on its check.
+    mutating func announcementsMayBeLost() {
+        for connection in connections.keys {
+            doubt(connection)
+        }
+    }
+
+    /// The subscriber synced after the claims of `synced`: each is verified if its check's
+    /// subscription to `{p}sessions` lasted until then (`isContinuous`) and nothing made it
+    /// doubtful; the others ask PostgreSQL again.
+    mutating func eventsSynced(
+        _ synced: [ConnectionID], isContinuous: (RedisSubscriber.Confirmation) -> Bool
+    ) -> [Action] {
+        synced.flatMap { connection -> [Action] in
+            guard case .live(let userID, _) = connections[connection]?.phase else { return [] }
+            if case .active(let confirmation) = connections[connection]?.session, isContinuous(confirmation) {
+                return sessionVerified(connection)
+            }
+            connections[connection]?.session = .doubtful
+            return [.verifySession(connection, userID: userID)]
+        }
+    }
+
+    /// The token, or the session or user it names, lets nobody in.
     mutating func authenticationFailed(_ connection: ConnectionID, reason: SocketCloseReason) -> [Action] {
-        guard connections[connection]?.phase == .authenticating else { return [] }
-        connections[connection]?.phase = .closing(userID: nil, generation: nil)
+        guard let userID = authenticatingUser(connection) else { return [] }
+        connections[connection]?.phase = .closing(userID: userID, generation: nil)
         return [.close(connection, reason)]
     }
 
-    /// PostgreSQL could not be asked about the token.
+    /// PostgreSQL could not be asked about the session.
     mutating func authenticationUnavailable(_ connection: ConnectionID) -> [Action] {
-        guard connections[connection]?.phase == .authenticating else { return [] }
-        connections[connection]?.phase = .closing(userID: nil, generation: nil)
+        guard let userID = authenticatingUser(connection) else { return [] }
+        connections[connection]?.phase = .closing(userID: userID, generation: nil)
         return [.tryAgainLater(connection)]
+    }
+
+    /// For a socket whose token or session is being checked, its account once known: `.some(nil)`
+    /// while its token is checked, `nil` in any other phase.
+    private func authenticatingUser(_ connection: ConnectionID) -> Int?? {
+        switch connections[connection]?.phase {
+        case .authenticating: .some(nil)
+        case .checkingSession(let userID): userID
+        default: nil
+        }
     }
 
     mutating func subscribed(userID: Int) -> [Action] {
@@ -284,18 +362,20 @@ struct GatewayStateMachine {
         } else {
             connections[connection]?.phase = .live(userID: userID, generation: generation)
             connections[connection]?.liveSince = since
+            let confirm: Action =
+                connections[connection]?.session == .doubtful ? .verifySession(connection, userID: userID) : .syncEvents(connection)
             // An older socket of the same account on this node: the newest wins here too.
-            actions = [.verifySession(connection, userID: userID)] + supersede(userID: userID, below: generation, reason: .kicked)
+            actions = [confirm] + supersede(userID: userID, below: generation, reason: .kicked)
         }
         return actions + claimNext(userID: userID) + forgetIfUnused(userID: userID)
     }
 
-    /// The session check after the claim found the session still active: the socket is the
-    /// account's now, and gets the messages its client asked for meanwhile.
+    /// The session is known to be still active after the claim: the socket is the account's now,
+    /// and gets the messages its client asked for meanwhile.
     mutating func sessionVerified(_ connection: ConnectionID) -> [Action] {
-        guard case .live(let userID, _) = connections[connection]?.phase, accounts[userID]?.isDeliveryRequested == true else {
-            return []
-        }
+        guard case .live(let userID, _) = connections[connection]?.phase else { return [] }
+        connections[connection]?.session = .verified
+        guard accounts[userID]?.isDeliveryRequested == true else { return [] }
         accounts[userID]?.isDeliveryRequested = false
         return [.deliver(connection, userID: userID)]
     }
@@ -348,7 +428,7 @@ struct GatewayStateMachine {
         let userID: Int?
         switch phase {
         case .authenticating: userID = nil
-        case .subscribing(let user), .waitingToClaim(let user), .claiming(let user): userID = user
+        case .checkingSession(let user), .subscribing(let user), .waitingToClaim(let user), .claiming(let user): userID = user
         case .live(let user, let generation):
             userID = user
             actions.append(.release(userID: user, generation: generation))
@@ -398,7 +478,7 @@ struct GatewayStateMachine {
             case .live(let userID, let generation):
                 connections[id]?.phase = .closing(userID: userID, generation: generation)
                 return [.goAway(id), .release(userID: userID, generation: generation)]
-            case .subscribing(let userID), .waitingToClaim(let userID), .claiming(let userID):
+            case .checkingSession(let userID), .subscribing(let userID), .waitingToClaim(let userID), .claiming(let userID):
                 connections[id]?.phase = .closing(userID: userID, generation: nil)
             case .authenticating:
                 connections[id]?.phase = .closing(userID: nil, generation: nil)
@@ -413,9 +493,24 @@ struct GatewayStateMachine {
     private func isConnecting(userID: Int) -> Bool {
         (accounts[userID]?.connections ?? []).contains { connection in
             switch connections[connection]?.phase {
-            case .authenticating, .subscribing, .waitingToClaim, .claiming: true
+            case .authenticating, .checkingSession, .subscribing, .waitingToClaim, .claiming: true
             default: false
             }
+        }
+    }
+
+    /// Asks for the account's subscription unless it is asked or confirmed already.
+    private mutating func subscribeIfNeeded(userID: Int) -> [Action] {
+        guard accounts[userID]?.subscription == Subscription.none else { return [] }
+        accounts[userID]?.subscription = .requested
+        return [.subscribe(userID: userID)]
+    }
+
+    /// A socket whose check is pending or answered but not yet verified can no longer rely on it.
+    private mutating func doubt(_ connection: ConnectionID) {
+        switch connections[connection]?.session {
+        case .pending, .active: connections[connection]?.session = .doubtful
+        case .doubtful, .verified, nil: break
         }
     }
 

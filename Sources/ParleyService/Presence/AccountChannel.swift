@@ -48,25 +48,33 @@ public struct AccountChannel: Sendable {
         var deliveryRequested: Bool
     }
 
-    /// Makes this node's socket `connection` the account's live socket.
-    func claim(userID: Int, connection: UInt64) async throws -> Claim {
+    /// Makes each of this node's sockets `connection` its account's live socket, in one script call
+    /// for all of them; the claims come back in the order of `sockets`.
+    func claim(_ sockets: [(userID: Int, connection: UInt64)]) async throws -> [Claim] {
         let reply = try await withEpoch {
             try await redis.evaluate(
                 ClusterScripts.claim,
-                keys: [
-                    keys.presence(userID), keys.generation(userID), keys.nodeUsers(nodeID), keys.userChannel(userID),
-                    keys.deliveryRequest(userID),
-                ],
+                keys: [keys.nodeUsers(nodeID)]
+                    + sockets.flatMap { socket in
+                        [
+                            keys.presence(socket.userID), keys.generation(socket.userID), keys.userChannel(socket.userID),
+                            keys.deliveryRequest(socket.userID),
+                        ]
+                    },
                 arguments: [
-                    keys.prefix, String(userID), nodeID, String(connection), String(inboxTTL),
-                    String(clock.deadline(for: redis.configuration.commandTimeout)),
-                ]
+                    keys.prefix, nodeID, String(inboxTTL), String(clock.deadline(for: redis.configuration.commandTimeout)),
+                ] + sockets.flatMap { [String($0.userID), String($0.connection)] }
             )
         }
-        guard case .array(let parts) = reply, parts.count == 3, let generation = parts[0].int, let tookOver = parts[1].int,
-            let requested = parts[2].int
-        else { throw UnexpectedReply(script: "claim", reply: reply) }
-        return Claim(generation: generation, tookOver: tookOver == 1, deliveryRequested: requested == 1)
+        guard case .array(let parts) = reply, parts.count == sockets.count * 3 else {
+            throw UnexpectedReply(script: "claim", reply: reply)
+        }
+        return try stride(from: 0, to: parts.count, by: 3).map { start in
+            guard let generation = parts[start].int, let tookOver = parts[start + 1].int, let requested = parts[start + 2].int else {
+                throw UnexpectedReply(script: "claim", reply: reply)
+            }
+            return Claim(generation: generation, tookOver: tookOver == 1, deliveryRequested: requested == 1)
+        }
     }
 
     /// Closes every socket of the account, wherever it is, with `reason`, and has every node forget

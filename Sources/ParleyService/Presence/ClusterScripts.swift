@@ -30,9 +30,7 @@ enum ClusterScripts {
 
     /// Shared by the scripts that hand out a generation.
     private static let nextGeneration = currentEpoch + "\n" + supersessionWire + "\n" + """
-        local function nextGeneration(prefix, key, reason)
-          local epoch = currentEpoch(prefix)
-          if not epoch then return nil end
+        local function nextGeneration(epoch, key, reason)
           local t = redis.call('TIME')
           local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
           local last = tonumber(string.match(redis.call('GET', key) or '0', '^%d+'))
@@ -61,32 +59,43 @@ enum ClusterScripts {
         end
         """
 
-    /// A socket takes the account: a new generation, the presence, the kick of every older socket
-    /// (published, and queued in the previous owner node's inbox in case the message is lost).
+    /// Sockets take their accounts, several in one call (the sockets that connect together): for
+    /// each, a new generation, the presence, the kick of every older socket (published, and queued
+    /// in the previous owner node's inbox in case the message is lost).
     ///
-    /// It also takes the account's pending `getmessage` request, if any, so a socket that opened
+    /// It also takes each account's pending `getmessage` request, if any, so a socket that opened
     /// while its client asked for its messages still gets them.
     ///
-    /// A claim that reaches Redis after its deadline (its caller gave up and closed the socket) does
+    /// A call that reaches Redis after its deadline (its caller gave up and closed the sockets) does
     /// nothing and answers a `LATE` error.
     ///
-    /// KEYS: presence, generation, node users, user channel, delivery request.
-    /// ARGV: prefix, user id, node id, connection id, inbox ttl, deadline (Redis ms, 0 for none).
-    /// Returns {generation, 1 when another socket held the account, 1 when delivery was requested}.
+    /// KEYS: node users, then per account: presence, generation, user channel, delivery request.
+    /// ARGV: prefix, node id, inbox ttl, deadline (Redis ms, 0 for none), then per account: user id,
+    /// connection id. Returns per account {generation, 1 when another socket held the account,
+    /// 1 when delivery was requested}, one after the other.
     static let claim = RedisScript(nextGeneration + "\n" + """
-        if isLate(tonumber(ARGV[6])) then return redis.error_reply('LATE the claim came after its caller gave up') end
-        local gen, nowMs = nextGeneration(ARGV[1], KEYS[2], 'kicked')
-        if not gen then return noEpoch() end
-        local previous = redis.call('GET', KEYS[1])
-        redis.call('SET', KEYS[1], fmt(gen) .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. fmt(nowMs))
-        redis.call('SADD', KEYS[3], ARGV[2])
-        local kick = supersession(ARGV[2], gen, 'kicked', nowMs)
-        redis.call('PUBLISH', KEYS[4], kick)
-        if previous and string.match(previous, '^[^|]*|([^|]*)|') ~= ARGV[3] then
-          notifyOwner(ARGV[1], previous, kick, ARGV[5])
+        if isLate(tonumber(ARGV[4])) then return redis.error_reply('LATE the claim came after its caller gave up') end
+        local epoch = currentEpoch(ARGV[1])
+        if not epoch then return noEpoch() end
+        local claims = {}
+        for i = 0, (#KEYS - 1) / 4 - 1 do
+          local presence, generation, channel, request = KEYS[2 + i * 4], KEYS[3 + i * 4], KEYS[4 + i * 4], KEYS[5 + i * 4]
+          local uid, connection = ARGV[5 + i * 2], ARGV[6 + i * 2]
+          local gen, nowMs = nextGeneration(epoch, generation, 'kicked')
+          local previous = redis.call('GET', presence)
+          redis.call('SET', presence, fmt(gen) .. '|' .. ARGV[2] .. '|' .. connection .. '|' .. fmt(nowMs))
+          redis.call('SADD', KEYS[1], uid)
+          local kick = supersession(uid, gen, 'kicked', nowMs)
+          redis.call('PUBLISH', channel, kick)
+          if previous and string.match(previous, '^[^|]*|([^|]*)|') ~= ARGV[2] then
+            notifyOwner(ARGV[1], previous, kick, ARGV[3])
+          end
+          local requested = redis.call('GETDEL', request)
+          table.insert(claims, gen)
+          table.insert(claims, previous and 1 or 0)
+          table.insert(claims, requested and 1 or 0)
         end
-        local requested = redis.call('GETDEL', KEYS[5])
-        return {gen, previous and 1 or 0, requested and 1 or 0}
+        return claims
         """)
 
     /// A login, logout or disable: every socket of the account older than now closes with `reason`,
@@ -99,8 +108,9 @@ enum ClusterScripts {
     /// inbox ttl, deadline (Redis ms, 0 for none). Returns the generation.
     static let supersede = RedisScript(nextGeneration + "\n" + """
         if isLate(tonumber(ARGV[5])) then return redis.error_reply('LATE the supersede came after its caller gave up') end
-        local gen, nowMs = nextGeneration(ARGV[1], KEYS[2], ARGV[3])
-        if not gen then return noEpoch() end
+        local epoch = currentEpoch(ARGV[1])
+        if not epoch then return noEpoch() end
+        local gen, nowMs = nextGeneration(epoch, KEYS[2], ARGV[3])
         redis.call('PUBLISH', KEYS[4], ARGV[2])
         local kick = supersession(ARGV[2], gen, ARGV[3], nowMs)
         redis.call('PUBLISH', KEYS[3], kick)

@@ -1,22 +1,47 @@
 import Foundation
 import Testing
+@testable import NIORedis
 @testable import ParleyService
 
 /// The gateway's decisions as sequences of events, without sockets, Redis or PostgreSQL.
 @Suite("GatewayStateMachine")
 struct GatewayStateMachineTests {
     typealias Machine = GatewayStateMachine
+    typealias Action = GatewayStateMachine.Action
 
     /// A token's identity for `user`, expiring at `expiry` (seconds since 1970).
     func identity(_ user: Int, expiry: TimeInterval = 4_000_000_000) -> TokenIdentity {
         TokenIdentity(userID: user, sessionID: UUID(), expiresAt: Date(timeIntervalSince1970: expiry))
     }
 
-    /// Opens, authenticates and subscribes `connection` for `user`, up to its claim.
-    func claiming(_ machine: inout Machine, _ connection: UInt64, user: Int) {
+    /// The subscriber's connection on which `{p}sessions` was confirmed before a session check.
+    static let confirmation = RedisSubscriber.Confirmation(connection: 1)
+
+    /// Opens `connection` and verifies its token for `user`; returns what it asks for besides its
+    /// session check.
+    @discardableResult
+    func authenticated(_ machine: inout Machine, _ connection: UInt64, user: Int, expiry: TimeInterval = 4_000_000_000) -> [Action] {
         #expect(machine.socketOpened(connection) == [.authenticate(connection)])
-        let actions = machine.authenticated(connection, as: identity(user))
-        if actions == [.subscribe(userID: user)] {
+        let identity = identity(user, expiry: expiry)
+        let actions = machine.authenticated(connection, as: identity)
+        #expect(actions.last == .checkSession(connection, identity))
+        return actions.dropLast()
+    }
+
+    /// Opens `connection` for `user` and has PostgreSQL call its session active; returns what that
+    /// asks for.
+    @discardableResult
+    func checked(_ machine: inout Machine, _ connection: UInt64, user: Int) -> [Action] {
+        authenticated(&machine, connection, user: user)
+        return machine.sessionActive(connection, confirmation: Self.confirmation)
+    }
+
+    /// Opens, checks and subscribes `connection` for `user`, up to its claim.
+    func claiming(_ machine: inout Machine, _ connection: UInt64, user: Int, expiry: TimeInterval = 4_000_000_000) {
+        let subscribe = authenticated(&machine, connection, user: user, expiry: expiry)
+        let actions = machine.sessionActive(connection, confirmation: Self.confirmation)
+        if subscribe == [.subscribe(userID: user)] {
+            #expect(actions == [])
             #expect(machine.subscribed(userID: user) == [.claim(connection, userID: user)])
         } else {
             #expect(actions == [.claim(connection, userID: user)])
@@ -26,7 +51,7 @@ struct GatewayStateMachineTests {
     @Test func aSocketBecomesLiveAfterSubscribeAndClaim() {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
-        #expect(machine.claimed(1, userID: 7, generation: 100) == [.verifySession(1, userID: 7)])
+        #expect(machine.claimed(1, userID: 7, generation: 100) == [.syncEvents(1)])
         #expect(machine.phase(of: 1) == .live(userID: 7, generation: 100))
         #expect(machine.liveCount == 1)
     }
@@ -45,7 +70,7 @@ struct GatewayStateMachineTests {
         _ = machine.socketOpened(1)
         claiming(&machine, 2, user: 7)
         #expect(machine.authenticated(1, as: identity(7)) == [.close(1, .kicked)])
-        #expect(machine.claimed(2, userID: 7, generation: 100) == [.verifySession(2, userID: 7)])
+        #expect(machine.claimed(2, userID: 7, generation: 100) == [.syncEvents(2)])
         #expect(machine.socketClosed(1) == [])
         #expect(machine.liveConnections(userID: 7) == [2])
     }
@@ -56,7 +81,7 @@ struct GatewayStateMachineTests {
         _ = machine.claimed(1, userID: 7, generation: 100)
         claiming(&machine, 2, user: 7)
         #expect(machine.claimed(2, userID: 7, generation: 101) == [
-            .verifySession(2, userID: 7), .close(1, .kicked), .release(userID: 7, generation: 100),
+            .syncEvents(2), .close(1, .kicked), .release(userID: 7, generation: 100),
         ])
         // Its own kick event, echoed back by Redis, closes nothing more.
         #expect(machine.superseded(userID: 7, generation: 101, reason: .kicked) == [])
@@ -76,6 +101,96 @@ struct GatewayStateMachineTests {
         #expect(machine.socketClosed(1) == [.unsubscribe(userID: 7)])
     }
 
+    // MARK: One session check per connect (issue 14)
+
+    @Test func theSubscriptionAndTheSessionCheckRunTogether() {
+        var machine = Machine()
+        #expect(authenticated(&machine, 1, user: 7) == [.subscribe(userID: 7)])
+        #expect(machine.phase(of: 1) == .checkingSession(userID: 7))
+        #expect(machine.subscribed(userID: 7) == [], "still checking")
+        #expect(machine.sessionActive(1, confirmation: Self.confirmation) == [.claim(1, userID: 7)])
+    }
+
+    @Test func aRefusedOrUncheckableSessionClosesTheSocket() {
+        var machine = Machine()
+        authenticated(&machine, 1, user: 7)
+        #expect(machine.authenticationFailed(1, reason: .userDisabled) == [.close(1, .userDisabled)])
+        #expect(machine.socketClosed(1) == [.unsubscribe(userID: 7)])
+        authenticated(&machine, 2, user: 8)
+        #expect(machine.authenticationUnavailable(2) == [.tryAgainLater(2)])
+        #expect(machine.sessionActive(2, confirmation: Self.confirmation) == [], "closing already")
+    }
+
+    /// The common case: no revocation came between the check and the claim, so a sync of the
+    /// subscriber verifies the session without asking PostgreSQL again.
+    @Test func aSessionCheckedBeforeTheClaimIsVerifiedBySyncingTheSubscriber() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        #expect(machine.claimed(1, userID: 7, generation: 100, deliveryRequested: true) == [.syncEvents(1)])
+        #expect(machine.eventsSynced([1], isContinuous: { $0 == Self.confirmation }) == [.deliver(1, userID: 7)])
+        #expect(machine.connections[1]?.session == .verified)
+    }
+
+    /// A revocation announced after the check started — while checking, before or after the claim —
+    /// makes the check doubtful: PostgreSQL is asked again after the claim.
+    @Test func aRevocationAnnouncedAfterTheCheckMakesTheSocketAskAgain() {
+        var whileChecking = Machine()
+        authenticated(&whileChecking, 1, user: 7)
+        whileChecking.sessionsChanged(userID: 7)
+        _ = whileChecking.sessionActive(1, confirmation: Self.confirmation)
+        _ = whileChecking.subscribed(userID: 7)
+        #expect(whileChecking.claimed(1, userID: 7, generation: 100) == [.verifySession(1, userID: 7)])
+
+        var beforeTheClaim = Machine()
+        claiming(&beforeTheClaim, 1, user: 7)
+        beforeTheClaim.sessionsChanged(userID: 8)
+        #expect(beforeTheClaim.connections[1]?.session == .active(since: Self.confirmation), "another account")
+        beforeTheClaim.sessionsChanged(userID: 7)
+        #expect(beforeTheClaim.claimed(1, userID: 7, generation: 100) == [.verifySession(1, userID: 7)])
+
+        var beforeTheSync = Machine()
+        claiming(&beforeTheSync, 1, user: 7)
+        _ = beforeTheSync.claimed(1, userID: 7, generation: 100)
+        beforeTheSync.sessionsChanged(userID: 7)
+        #expect(beforeTheSync.eventsSynced([1], isContinuous: { _ in true }) == [.verifySession(1, userID: 7)])
+        #expect(beforeTheSync.sessionVerified(1) == [])
+        #expect(beforeTheSync.connections[1]?.session == .verified)
+    }
+
+    /// Announcements the node may not have received: the check was made while `{p}sessions` was not
+    /// subscribed, the subscription was interrupted before the sync, or the subscriber dropped
+    /// messages.
+    @Test func aCheckTheNodeCouldNotHaveHeardAboutAsksAgain() {
+        var unsubscribed = Machine()
+        authenticated(&unsubscribed, 1, user: 7)
+        _ = unsubscribed.sessionActive(1, confirmation: nil)
+        _ = unsubscribed.subscribed(userID: 7)
+        #expect(unsubscribed.claimed(1, userID: 7, generation: 100) == [.verifySession(1, userID: 7)])
+
+        var interrupted = Machine()
+        claiming(&interrupted, 1, user: 7)
+        _ = interrupted.claimed(1, userID: 7, generation: 100)
+        #expect(interrupted.eventsSynced([1], isContinuous: { _ in false }) == [.verifySession(1, userID: 7)])
+
+        var dropped = Machine()
+        claiming(&dropped, 1, user: 7)
+        _ = dropped.claimed(1, userID: 7, generation: 100)
+        _ = dropped.eventsSynced([1], isContinuous: { _ in true })
+        claiming(&dropped, 2, user: 8)
+        dropped.announcementsMayBeLost()
+        #expect(dropped.claimed(2, userID: 8, generation: 200) == [.verifySession(2, userID: 8)])
+        #expect(dropped.connections[1]?.session == .verified, "a verified socket is swept, not re-verified")
+    }
+
+    /// A socket closed or superseded before its sync is not verified.
+    @Test func aSyncForASocketNoLongerLiveDoesNothing() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        _ = machine.superseded(userID: 7, generation: 200, reason: .loggedOut)
+        #expect(machine.eventsSynced([1], isContinuous: { _ in true }) == [])
+    }
+
     @Test func aKickThatOvertakesTheClaimReplyStillCloses() {
         // Node B's newer claim (200) is published before this node learns its own generation (150).
         var machine = Machine()
@@ -88,15 +203,15 @@ struct GatewayStateMachineTests {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
         _ = machine.superseded(userID: 7, generation: 120, reason: .kicked)
-        #expect(machine.claimed(1, userID: 7, generation: 150) == [.verifySession(1, userID: 7)])
+        #expect(machine.claimed(1, userID: 7, generation: 150) == [.syncEvents(1)])
     }
 
     @Test func socketsWaitingForOneSubscriptionAskForItOnce() {
         var machine = Machine()
-        _ = machine.socketOpened(1)
-        _ = machine.socketOpened(2)
-        #expect(machine.authenticated(1, as: identity(7)) == [.subscribe(userID: 7)])
-        #expect(machine.authenticated(2, as: identity(7)) == [])
+        #expect(authenticated(&machine, 1, user: 7) == [.subscribe(userID: 7)])
+        #expect(authenticated(&machine, 2, user: 7) == [])
+        #expect(machine.sessionActive(1, confirmation: Self.confirmation) == [])
+        #expect(machine.sessionActive(2, confirmation: Self.confirmation) == [])
         // Only the newer claims; the older would only claim to be kicked by it.
         #expect(machine.subscribed(userID: 7) == [.close(1, .kicked), .claim(2, userID: 7)])
     }
@@ -106,12 +221,11 @@ struct GatewayStateMachineTests {
     @Test func aNewerSocketClaimsOnlyAfterTheOlderClaimIsAnswered() {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
-        _ = machine.socketOpened(2)
-        #expect(machine.authenticated(2, as: identity(7)) == [])
+        #expect(checked(&machine, 2, user: 7) == [])
         #expect(machine.phase(of: 2) == .waitingToClaim(userID: 7))
-        #expect(machine.claimed(1, userID: 7, generation: 100) == [.verifySession(1, userID: 7), .claim(2, userID: 7)])
+        #expect(machine.claimed(1, userID: 7, generation: 100) == [.syncEvents(1), .claim(2, userID: 7)])
         #expect(machine.claimed(2, userID: 7, generation: 101) == [
-            .verifySession(2, userID: 7), .close(1, .kicked), .release(userID: 7, generation: 100),
+            .syncEvents(2), .close(1, .kicked), .release(userID: 7, generation: 100),
         ])
     }
 
@@ -121,17 +235,15 @@ struct GatewayStateMachineTests {
         claiming(&machine, 1, user: 7)
         #expect(machine.socketClosed(1) == [])
         #expect(!machine.hasSockets(userID: 7))
-        _ = machine.socketOpened(2)
-        #expect(machine.authenticated(2, as: identity(7)) == [])
+        #expect(checked(&machine, 2, user: 7) == [])
         #expect(machine.claimed(1, userID: 7, generation: 100) == [.release(userID: 7, generation: 100), .claim(2, userID: 7)])
-        #expect(machine.claimed(2, userID: 7, generation: 101) == [.verifySession(2, userID: 7)])
+        #expect(machine.claimed(2, userID: 7, generation: 101) == [.syncEvents(2)])
     }
 
     @Test func aFailedClaimRefusesTheSocketsWaitingBehindIt() {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
-        _ = machine.socketOpened(2)
-        _ = machine.authenticated(2, as: identity(7))
+        checked(&machine, 2, user: 7)
         #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1), .tryAgainLater(2)])
         _ = machine.socketClosed(1)
         #expect(machine.socketClosed(2) == [.unsubscribe(userID: 7)])
@@ -143,8 +255,7 @@ struct GatewayStateMachineTests {
         _ = machine.claimed(1, userID: 7, generation: 100)
         #expect(machine.socketClosed(1) == [.release(userID: 7, generation: 100), .unsubscribe(userID: 7)])
         // The next socket of the account subscribes anew.
-        _ = machine.socketOpened(2)
-        #expect(machine.authenticated(2, as: identity(7)) == [.subscribe(userID: 7)])
+        #expect(authenticated(&machine, 2, user: 7) == [.subscribe(userID: 7)])
     }
 
     @Test func aSocketClosedWhileClaimingGivesItsPresenceBack() {
@@ -164,8 +275,7 @@ struct GatewayStateMachineTests {
 
     @Test func redisFailuresRefuseTheWaitingSockets() {
         var machine = Machine()
-        _ = machine.socketOpened(1)
-        _ = machine.authenticated(1, as: identity(7))
+        checked(&machine, 1, user: 7)
         #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1), .unsubscribe(userID: 7)])
     }
 
@@ -173,13 +283,12 @@ struct GatewayStateMachineTests {
     /// desired set for good, re-subscribed on every reconnect.
     @Test func aSubscriptionThatFailedIsStillWithdrawnWhenTheAccountGoes() {
         var machine = Machine()
-        _ = machine.socketOpened(1)
-        #expect(machine.authenticated(1, as: identity(7)) == [.subscribe(userID: 7)])
-        _ = machine.socketOpened(2)
-        #expect(machine.authenticated(2, as: identity(7)) == [], "asked once")
+        #expect(authenticated(&machine, 1, user: 7) == [.subscribe(userID: 7)])
+        #expect(authenticated(&machine, 2, user: 7) == [], "asked once")
+        _ = machine.sessionActive(1, confirmation: Self.confirmation)
+        _ = machine.sessionActive(2, confirmation: Self.confirmation)
         #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1), .tryAgainLater(2), .unsubscribe(userID: 7)])
-        _ = machine.socketOpened(3)
-        #expect(machine.authenticated(3, as: identity(7)) == [.subscribe(userID: 7)], "the next socket asks anew")
+        #expect(authenticated(&machine, 3, user: 7) == [.subscribe(userID: 7)], "the next socket asks anew")
     }
 
     @Test func drainingClosesEverySocketAndRefusesNewOnes() {
@@ -252,8 +361,7 @@ struct GatewayStateMachineTests {
     @Test func aDeliveryRequestOutlivesASocketClosedWhileClaiming() {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
-        _ = machine.socketOpened(2)
-        _ = machine.authenticated(2, as: identity(7))
+        checked(&machine, 2, user: 7)
         _ = machine.socketClosed(1)
         #expect(machine.claimed(1, userID: 7, generation: 100, deliveryRequested: true) == [
             .release(userID: 7, generation: 100), .claim(2, userID: 7),
@@ -272,13 +380,9 @@ struct GatewayStateMachineTests {
 
     @Test func expiredTokensCloseTheirSocketsAndOnlyThose() {
         var machine = Machine()
-        _ = machine.socketOpened(1)
-        _ = machine.authenticated(1, as: identity(7, expiry: 1_000))
-        _ = machine.subscribed(userID: 7)
+        claiming(&machine, 1, user: 7, expiry: 1_000)
         _ = machine.claimed(1, userID: 7, generation: 100)
-        _ = machine.socketOpened(2)
-        _ = machine.authenticated(2, as: identity(8, expiry: 2_000))
-        _ = machine.subscribed(userID: 8)
+        claiming(&machine, 2, user: 8, expiry: 2_000)
         _ = machine.claimed(2, userID: 8, generation: 200)
         #expect(machine.tokensExpired(now: Date(timeIntervalSince1970: 999)) == [])
         #expect(machine.tokensExpired(now: Date(timeIntervalSince1970: 1_500)) == [

@@ -144,6 +144,28 @@ struct ClusterScriptsTests {
         }
     }
 
+    /// One script call claims the accounts of the sockets that connected together: each gets its own
+    /// generation, presence and kick, and its own pending delivery request, answered in order.
+    @Test func aBatchOfClaimsTakesEachAccountAsASingleClaimWould() async throws {
+        try await withCluster { cluster in
+            let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
+            let held = try await n1.accounts.claim(userID: 7, connection: 1).generation
+            try await n2.accounts.requestDelivery(to: 9)
+            let claims = try await n2.accounts.claim([(7, 2), (8, 3), (9, 4)])
+            #expect(claims.map(\.tookOver) == [true, false, false])
+            #expect(claims.map(\.deliveryRequested) == [false, false, true])
+            #expect(claims[0].generation > held)
+            for (userID, claim) in zip([7, 8, 9], claims) {
+                let connection = userID - 5
+                let entry = try await cluster.redis.send("GET", cluster.keys.presence(userID)).string
+                #expect(entry?.hasPrefix("\(claim.generation)|n2|\(connection)|") == true)
+            }
+            let inbox = try await n1.registry.heartbeat(card: Self.card).supersessions
+            #expect(inbox.map(\.userID) == [7], "only the account taken from n1 is kicked there")
+            #expect(try await cluster.redis.send("SCARD", cluster.keys.nodeUsers("n2")).int == 3)
+        }
+    }
+
     /// A claim that takes the account from another node's socket publishes the kick on the account's
     /// channel, and queues the same supersession in that node's inbox in case the message is lost.
     @Test(.timeLimit(.minutes(1))) func aClaimPublishesItsKickAndQueuesItForThePreviousOwner() async throws {
@@ -179,9 +201,6 @@ struct ClusterScriptsTests {
         }
     }
 
-    /// Issue 13, hole 1: a node putting its sockets back after Redis forgot it hears which of them a
-    /// newer generation superseded meanwhile — a socket elsewhere (the presence) or a disable (the
-    /// generation key) — and with what reason; the others are restored.
     /// A release names the entry it removes — by generation, or by node and connection for a claim
     /// whose answer never came — and never removes another socket's.
     @Test func aReleaseRemovesOnlyTheEntryItNames() async throws {
@@ -203,6 +222,9 @@ struct ClusterScriptsTests {
         }
     }
 
+    /// Issue 13, hole 1: a node putting its sockets back after Redis forgot it hears which of them a
+    /// newer generation superseded meanwhile — a socket elsewhere (the presence) or a disable (the
+    /// generation key) — and with what reason; the others are restored.
     @Test func restoreAnswersTheSupersessionsMadeWhileRedisForgotTheNode() async throws {
         try await withCluster { cluster in
             let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
@@ -236,4 +258,11 @@ struct ClusterScriptsTests {
     private static let card = NodeCard(
         id: "n1", address: "127.0.0.1:1", version: "test", startedAt: Date(), lastSeen: Date(), connections: 0, draining: false
     )
+}
+
+extension AccountChannel {
+    /// One socket's claim, as the gateway's batches make it.
+    func claim(userID: Int, connection: UInt64) async throws -> Claim {
+        try await claim([(userID, connection)])[0]
+    }
 }
