@@ -17,12 +17,12 @@ extension Gateway {
                 // Some revocations may be among the lost messages.
                 dropped = subscriber.droppedMessageCount
                 authenticator.cache.forgetAll()
-                state.withLock { $0.machine.announcementsMayBeLost() }
+                state.withLock { $0.announcementsMayBeLost() }
             }
             if message.channel == presence.keys.sessionsChannel {
                 if let userID = Int(String(buffer: message.payload)) {
                     authenticator.cache.forget(userID: userID)
-                    state.withLock { $0.machine.sessionsChanged(userID: userID) }
+                    state.withLock { $0.sessionsChanged(userID: userID) }
                     checkSessions(of: userID)
                 }
                 continue
@@ -43,7 +43,7 @@ extension Gateway {
 
     private func liveSockets(of userID: Int) -> [SocketHandle] {
         state.withLock { state in
-            state.machine.liveConnections(userID: userID).compactMap { state.sockets[$0] }
+            state.liveConnections(userID: userID).compactMap { state.socket(of: $0) }
         }
     }
 
@@ -74,13 +74,13 @@ extension Gateway {
                 await trustSessionCacheOnceSubscribed()
             case .reconnected:
                 metrics.subscriberReconnects.increment()
-                state.withLock { $0.machine.mayHaveMissedKicks() }
+                state.withLock { $0.mayHaveMissedKicks() }
                 await trustSessionCacheOnceSubscribed()
             case .disconnected:
                 authenticator.cache.distrust()
             case .probeFailed:
                 metrics.probeFailures.increment()
-                state.withLock { $0.machine.mayHaveMissedKicks() }
+                state.withLock { $0.mayHaveMissedKicks() }
                 authenticator.cache.distrust()
             }
         }

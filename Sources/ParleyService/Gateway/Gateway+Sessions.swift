@@ -18,13 +18,13 @@ extension Gateway {
     /// announced when Redis returns (``AccountChannel/announceSessionsChangedLater(userID:)``), and
     /// handled by ``checkSessions(of:)`` at once.
     func sweepSessions() async {
-        await closeEndedSessions(of: state.withLock { $0.machine.sessionSweep() })
+        await closeEndedSessions(of: state.withLock { $0.sessionSweep() })
     }
 
     /// An account's sessions changed (`{p}sessions`): its sockets here are checked against
     /// PostgreSQL, so a revocation announced late still closes them.
     func checkSessions(of userID: Int) {
-        let live = state.withLock { $0.machine.identities(of: $0.machine.liveConnections(userID: userID)) }
+        let live = state.withLock { $0.identities(of: $0.liveConnections(userID: userID)) }
         guard !live.isEmpty else { return }
         work.submit { await self.closeEndedSessions(of: live) }
     }

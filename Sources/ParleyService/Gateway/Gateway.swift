@@ -18,12 +18,6 @@ import Synchronization
 /// and every batch loop in its service run: a drain cancels and awaits them before the node
 /// deregisters.
 public final class Gateway: SocketLifecycleDelegate, Service {
-    struct State {
-        var machine = GatewayStateMachine()
-        /// How to reach each socket the machine knows of.
-        var sockets: [UInt64: SocketHandle] = [:]
-    }
-
     let presence: ClusterPresence
     let subscriber: RedisSubscriber
     let courier: MessageCourier
@@ -32,7 +26,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     let configuration: ParleyConfiguration
     let logger: Logger
     let metrics = NodeMetrics()
-    let state = Mutex(State())
+    let state = Mutex(GatewayStateMachine())
     let work = WorkQueue(maximumRunning: Gateway.maximumRunningJobs)
     let subscriptions = SubscriptionBatcher()
     let sessionChecks = BatchQueue<(connection: UInt64, identity: TokenIdentity)>()
@@ -82,7 +76,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     public var isAcceptingSockets: Bool { !readiness.isDraining }
 
     /// Sockets that hold their account on this node.
-    public var liveSocketCount: Int { state.withLock { $0.machine.liveCount } }
+    public var liveSocketCount: Int { state.withLock { $0.liveCount } }
 
     // MARK: Sockets
 
@@ -94,34 +88,23 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             socket.tryAgainLater()
             return
         }
-        let actions = state.withLock { state in
-            state.sockets[socket.id] = socket
-            return state.machine.socketOpened(socket.id)
-        }
-        perform(actions, token: token)
+        perform(state.withLock { $0.socketOpened(socket) }, token: token)
     }
 
     public func socketClosed(_ socket: SocketHandle) {
         metrics.sockets.decrement()
-        update { state in
-            state.sockets[socket.id] = nil
-            return state.machine.socketClosed(socket.id)
-        }
+        update { $0.socketClosed(socket.id) }
     }
 
     /// Feeds the machine one event and performs what it decides.
-    func update(_ event: (inout State) -> [GatewayStateMachine.Action]) {
-        perform(state.withLock { event(&$0) })
-    }
-
     func update(_ event: (inout GatewayStateMachine) -> [GatewayStateMachine.Action]) {
-        update { (state: inout State) in event(&state.machine) }
+        perform(state.withLock { event(&$0) })
     }
 
     /// ``update(_:)`` from inside a job: the event's first step that waits for PostgreSQL or Redis
     /// runs next in this job rather than in a new one, one task switch fewer.
     private func advance(_ event: (inout GatewayStateMachine) -> [GatewayStateMachine.Action]) async {
-        if let next = start(state.withLock { event(&$0.machine) }, token: nil) { await next() }
+        if let next = start(state.withLock { event(&$0) }, token: nil) { await next() }
     }
 
     private func perform(_ actions: [GatewayStateMachine.Action], token: String? = nil) {
@@ -169,7 +152,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     }
 
     private func socket(_ connection: UInt64) -> SocketHandle? {
-        state.withLock { $0.sockets[connection] }
+        state.withLock { $0.socket(of: connection) }
     }
 
     // MARK: Socket steps
@@ -188,7 +171,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// Closes the socket if its session was revoked between its check and its claim: asked only when
     /// a revocation of the account may have come meanwhile (``GatewayStateMachine/SessionCheck``).
     private func verifySession(_ connection: UInt64, userID: Int) async {
-        guard let identity = state.withLock({ $0.machine.identity(of: connection) }) else { return }
+        guard let identity = state.withLock({ $0.identity(of: connection) }) else { return }
         do {
             if let ending = try await authenticator.endings(of: [identity])[identity.sessionID] {
                 await advance { $0.sessionRevoked(connection, reason: ending.closeReason) }
@@ -206,7 +189,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         } catch {
             NodeMetrics.redisError("release")
             logger.notice("Cannot release presence; trying again at the next heartbeat", metadata: ["user.id": "\(release.userID)", "error": "\(error)"])
-            state.withLock { $0.machine.releaseFailed(release) }
+            state.withLock { $0.releaseFailed(release) }
         }
     }
 
@@ -214,14 +197,14 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// next). A socket the pass finds on an ended session is checked and closed.
     private func deliver(to userID: Int, via connection: UInt64) {
         let recipient = state.withLock { state -> MessageCourier.Recipient? in
-            guard let socket = state.sockets[connection], let identity = state.machine.identity(of: connection) else { return nil }
+            guard let socket = state.socket(of: connection), let identity = state.identity(of: connection) else { return nil }
             return MessageCourier.Recipient(socket: socket, sessionID: identity.sessionID)
         }
         guard let recipient, let first = courier.request(userID: userID, via: recipient) else { return }
         work.submit {
             let ended = await self.courier.run(userID: userID, from: first)
             guard !ended.isEmpty else { return }
-            let sockets = self.state.withLock { $0.machine.identities(of: ended.map(\.id)) }
+            let sockets = self.state.withLock { $0.identities(of: ended.map(\.id)) }
             await self.closeEndedSessions(of: sockets)
         }
     }
@@ -282,14 +265,14 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// Graceful shutdown: `/ready` turns 503, sockets close with 1001 in batches.
     func drain() async {
         readiness.startDraining()
-        let actions = state.withLock { $0.machine.drain() }
+        let actions = state.withLock { $0.drain() }
         logger.notice("Draining", metadata: ["sockets": "\(actions.filter { if case .goAway = $0 { true } else { false } }.count)"])
         for batch in actions.chunked(by: Self.drainBatch) {
             perform(Array(batch))
             try? await Task.sleep(for: Self.drainPause)
         }
         let deadline = ContinuousClock.now + Self.drainDeadline
-        while state.withLock({ !$0.sockets.isEmpty }), ContinuousClock.now < deadline {
+        while state.withLock({ !$0.connections.isEmpty }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }

@@ -102,6 +102,11 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                             )
                         )
                         channel.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark).whenFailure { _ in }
+                        // The channel keeps a pool of receive buffers, one per read of a burst (4 by
+                        // default), for its whole life: the upgrade request's reads left two there,
+                        // the larger idle memory of a socket. A chat socket reads small frames; one
+                        // buffer, grown as needed, serves them.
+                        channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1).whenFailure { _ in }
                         return .socket
                     }
                 }

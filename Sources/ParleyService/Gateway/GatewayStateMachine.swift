@@ -46,16 +46,21 @@ struct GatewayStateMachine {
         var reason: SocketCloseReason
     }
 
+    /// What the node keeps per account for as long as it holds a socket of it: small, since a node
+    /// holds tens of thousands; what only a connect needs is in ``ClaimInFlight``.
     private struct Account {
-        var connections: Set<ConnectionID> = []
-        /// The socket whose claim Redis is answering. Claims of one account go one at a time: two
-        /// sent together could reach Redis in either order, and the older socket would win.
-        var claimInFlight: ConnectionID?
-        /// The newest supersession seen while a claim was in flight.
-        var supersession: Supersession?
+        var connections = AccountSockets()
         var subscription = Subscription.none
         /// The client asked for its messages (`getmessage`) while no socket here was verified yet.
         var isDeliveryRequested = false
+    }
+
+    /// The socket of an account whose claim Redis is answering. Claims of one account go one at a
+    /// time: two sent together could reach Redis in either order, and the older socket would win.
+    private struct ClaimInFlight {
+        var connection: ConnectionID
+        /// The newest supersession seen while the claim was in flight.
+        var supersession: Supersession?
     }
 
     private enum Subscription {
@@ -108,6 +113,8 @@ struct GatewayStateMachine {
     /// What the node knows of one socket, from its upgrade to its close: one record, so closing it
     /// forgets everything at once.
     struct Connection {
+        /// How to reach it (carried for the gateway, as postgres-nio's machines carry promises).
+        let socket: SocketHandle
         var phase: Phase
         /// Who its token says it is, once checked: its session is checked again after the claim,
         /// at every sweep, and its expiry closes it.
@@ -123,6 +130,7 @@ struct GatewayStateMachine {
 
     private(set) var connections: [ConnectionID: Connection] = [:]
     private var accounts: [Int: Account] = [:]
+    private var claims: [Int: ClaimInFlight] = [:]
     private(set) var isDraining = false
     /// Presence entries Redis could not release: an entry left behind names a live node, so no
     /// reaper would ever clear it.
@@ -135,6 +143,8 @@ struct GatewayStateMachine {
     private(set) var isSessionSweepDue = false
 
     func phase(of connection: ConnectionID) -> Phase? { connections[connection]?.phase }
+
+    func socket(of connection: ConnectionID) -> SocketHandle? { connections[connection]?.socket }
 
     /// Live sockets: the accounts with a socket on this node.
     var liveCount: Int {
@@ -167,7 +177,7 @@ struct GatewayStateMachine {
 
     /// The live sockets of an account on this node (one, unless a takeover is under way).
     func liveConnections(userID: Int) -> [ConnectionID] {
-        (accounts[userID]?.connections ?? []).sorted().filter { connection in
+        (accounts[userID]?.connections ?? []).filter { connection in
             if case .live = connections[connection]?.phase { return true }
             return false
         }
@@ -190,12 +200,13 @@ struct GatewayStateMachine {
 
     // MARK: Events
 
-    mutating func socketOpened(_ connection: ConnectionID) -> [Action] {
+    mutating func socketOpened(_ socket: SocketHandle) -> [Action] {
+        let connection = socket.id
         guard !isDraining else {
-            connections[connection] = Connection(phase: .closing(userID: nil, generation: nil))
+            connections[connection] = Connection(socket: socket, phase: .closing(userID: nil, generation: nil))
             return [.goAway(connection)]
         }
-        connections[connection] = Connection(phase: .authenticating)
+        connections[connection] = Connection(socket: socket, phase: .authenticating)
         return [.authenticate(connection)]
     }
 
@@ -307,14 +318,13 @@ struct GatewayStateMachine {
     /// Redis could not be reached for `userID`'s subscription or claim.
     mutating func redisFailed(userID: Int) -> [Action] {
         guard var account = accounts[userID] else { return [] }
-        account.claimInFlight = nil
-        account.supersession = nil
+        claims[userID] = nil
         // A subscription that was never confirmed is withdrawn: the sockets waiting for it close,
         // and the next socket of the account asks anew.
         let withdrawn = account.subscription == .requested
         if withdrawn { account.subscription = .none }
         accounts[userID] = account
-        var actions: [Action] = account.connections.sorted().compactMap { connection in
+        var actions: [Action] = account.connections.compactMap { connection in
             switch connections[connection]?.phase {
             case .subscribing, .waitingToClaim, .claiming:
                 connections[connection]?.phase = .closing(userID: userID, generation: nil)
@@ -343,12 +353,11 @@ struct GatewayStateMachine {
     mutating func claimed(
         _ connection: ConnectionID, userID: Int, generation: Generation, deliveryRequested: Bool = false, since: Int64 = 0
     ) -> [Action] {
-        guard var account = accounts[userID], account.claimInFlight == connection else {
+        guard var account = accounts[userID], let claim = claims[userID], claim.connection == connection else {
             return [.release(userID: userID, generation: generation)]
         }
-        let supersession = account.supersession
-        account.claimInFlight = nil
-        account.supersession = nil
+        let supersession = claim.supersession
+        claims[userID] = nil
         // A socket closed while claiming leaves the request with the account, for its next socket.
         if deliveryRequested { account.isDeliveryRequested = true }
         accounts[userID] = account
@@ -393,12 +402,9 @@ struct GatewayStateMachine {
 
     /// A kick, logout or disable for `userID`: every socket older than `generation` closes.
     mutating func superseded(userID: Int, generation: Generation, reason: SocketCloseReason) -> [Action] {
-        guard var account = accounts[userID] else { return [] }
-        if account.claimInFlight != nil {
-            if (account.supersession?.generation ?? .min) < generation {
-                account.supersession = Supersession(generation: generation, reason: reason)
-            }
-            accounts[userID] = account
+        guard accounts[userID] != nil else { return [] }
+        if let claim = claims[userID], (claim.supersession?.generation ?? .min) < generation {
+            claims[userID]?.supersession = Supersession(generation: generation, reason: reason)
         }
         return supersede(userID: userID, below: generation, reason: reason)
     }
@@ -517,23 +523,22 @@ struct GatewayStateMachine {
     /// Sends the account's next claim unless Redis is answering one already. The newest waiting
     /// socket claims; older ones waiting would only claim to be kicked by it, so they close now.
     private mutating func claimNext(userID: Int) -> [Action] {
-        guard var account = accounts[userID], account.claimInFlight == nil else { return [] }
-        let waiting = account.connections.filter { connections[$0]?.phase == .waitingToClaim(userID: userID) }.sorted()
+        guard let account = accounts[userID], claims[userID] == nil else { return [] }
+        let waiting = account.connections.filter { connections[$0]?.phase == .waitingToClaim(userID: userID) }
         guard let newest = waiting.last else { return [] }
         var actions: [Action] = waiting.dropLast().map { older in
             connections[older]?.phase = .closing(userID: userID, generation: nil)
             return .close(older, .kicked)
         }
         connections[newest]?.phase = .claiming(userID: userID)
-        account.claimInFlight = newest
-        accounts[userID] = account
+        claims[userID] = ClaimInFlight(connection: newest)
         actions.append(.claim(newest, userID: userID))
         return actions
     }
 
     /// Forgets an account with no sockets here and no claim to wait for, and its subscription.
     private mutating func forgetIfUnused(userID: Int) -> [Action] {
-        guard let account = accounts[userID], account.connections.isEmpty, account.claimInFlight == nil else { return [] }
+        guard let account = accounts[userID], account.connections.isEmpty, claims[userID] == nil else { return [] }
         accounts[userID] = nil
         return account.subscription == .none ? [] : [.unsubscribe(userID: userID)]
     }
@@ -541,7 +546,7 @@ struct GatewayStateMachine {
     private mutating func supersede(userID: Int, below generation: Generation, reason: SocketCloseReason) -> [Action] {
         guard let account = accounts[userID] else { return [] }
         var actions: [Action] = []
-        for connection in account.connections.sorted() {
+        for connection in account.connections {
             guard case .live(_, let current) = connections[connection]?.phase, current < generation else { continue }
             connections[connection]?.phase = .closing(userID: userID, generation: current)
             // The newer owner's claim already replaced the presence; the release is a no-op then,

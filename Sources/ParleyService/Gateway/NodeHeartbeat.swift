@@ -55,7 +55,7 @@ final class NodeHeartbeat: Sendable {
             await beat(&registration, gateway: gateway)
             gateway.closeExpiredSockets()
             registration.beatsSinceSweep += 1
-            if registration.beatsSinceSweep >= Self.sweepPeriod || gateway.state.withLock({ $0.machine.isSessionSweepDue }) {
+            if registration.beatsSinceSweep >= Self.sweepPeriod || gateway.state.withLock({ $0.isSessionSweepDue }) {
                 registration.beatsSinceSweep = 0
                 await gateway.sweepSessions()
             }
@@ -94,7 +94,7 @@ final class NodeHeartbeat: Sendable {
                 try await reregister(gateway)
                 registration.needsRestore = false
             }
-            for release in gateway.state.withLock({ $0.machine.takeFailedReleases() }) { await gateway.release(release) }
+            for release in gateway.state.withLock({ $0.takeFailedReleases() }) { await gateway.release(release) }
             await presence.accounts.announcePendingSessionChanges()
             for node in try await presence.registry.reapDeadNodes(now: beat.redisTimeMilliseconds) {
                 logger.notice("Cleared a dead node's presence", metadata: ["dead.node": "\(node)"])
@@ -111,14 +111,14 @@ final class NodeHeartbeat: Sendable {
     /// while this node could not hear it, and no inbox kept it.
     private func reregister(_ gateway: Gateway) async throws {
         let sockets = gateway.state.withLock { state in
-            state.machine.mayHaveMissedKicks()
-            return state.machine.liveSockets
+            state.mayHaveMissedKicks()
+            return state.liveSockets
         }
         logger.notice("Redis forgot this node; registering its sockets again", metadata: ["sockets": "\(sockets.count)"])
         let superseded = try await presence.registry.restore(sockets.map { ($0.connection, $0.userID, $0.generation, $0.since) })
         superseded.forEach(gateway.apply)
         // A socket that closed while the restore ran was put back with the rest: give its entry back.
-        let closed = gateway.state.withLock { state in sockets.filter { !state.machine.isStillLive($0) } }
+        let closed = gateway.state.withLock { state in sockets.filter { !state.isStillLive($0) } }
         for socket in closed { await gateway.release(PresenceRelease(userID: socket.userID, entry: .generation(socket.generation))) }
         if !superseded.isEmpty {
             logger.notice("Closed sockets superseded while Redis had forgotten this node", metadata: ["sockets": "\(superseded.count)"])

@@ -1,4 +1,5 @@
 import Foundation
+import NIOEmbedded
 import Testing
 @testable import NIORedis
 @testable import ParleyService
@@ -311,6 +312,19 @@ struct GatewayStateMachineTests {
 
     // MARK: What the machine keeps per socket and per account
 
+    @Test func anAccountsSocketsStayInTheOrderTheyConnected() {
+        var sockets: Machine.AccountSockets = [5]
+        for connection in [9, 2, 7, 5] as [UInt64] { sockets.insert(connection) }
+        #expect(Array(sockets) == [2, 5, 7, 9])
+        sockets.remove(2)
+        sockets.remove(7)
+        #expect(Array(sockets) == [5, 9])
+        sockets.remove(5)
+        sockets.remove(9)
+        #expect(sockets.isEmpty)
+        #expect(Array(sockets) == [])
+    }
+
     @Test func liveSocketsCarryWhenTheyTookTheirAccount() {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
@@ -432,5 +446,12 @@ struct GatewayStateMachineTests {
         #expect(machine.isSessionSweepDue)
         #expect(machine.sessionSweep().map(\.connection) == [1], "only live sockets")
         #expect(!machine.isSessionSweepDue)
+    }
+}
+
+extension GatewayStateMachine {
+    /// A socket numbered `connection` opened, on a channel of its own.
+    mutating func socketOpened(_ connection: ConnectionID) -> [Action] {
+        socketOpened(SocketHandle(id: connection, channel: EmbeddedChannel()))
     }
 }
