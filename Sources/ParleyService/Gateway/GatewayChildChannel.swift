@@ -167,14 +167,15 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 
     /// The `token` query parameter of `/ws?token=…`.
     static func token(in uri: String) -> String? {
-        guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.first == "token", parts.count == 2 {
-                // A JWT has nothing to decode; Foundation's percent decoding was 4 % of a connect.
-                let value = parts[1].contains("%") ? String(parts[1]).removingPercentEncoding ?? String(parts[1]) : String(parts[1])
-                return value.isEmpty ? nil : value
-            }
+        // Read as bytes: splitting the String by Characters and Foundation's `contains` were 5 % of
+        // a connect's CPU. A JWT has nothing to decode; a percent-encoded one is decoded.
+        let bytes = uri.utf8
+        guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        for pair in bytes[bytes.index(after: question)...].split(separator: UInt8(ascii: "&")) where pair.starts(with: "token=".utf8) {
+            let value = pair.dropFirst(6)
+            guard !value.isEmpty else { return nil }
+            let text = String(decoding: value, as: UTF8.self)
+            return value.contains(UInt8(ascii: "%")) ? text.removingPercentEncoding ?? text : text
         }
         return nil
     }
