@@ -124,7 +124,8 @@ func buildRouter(
     }
     router.add(middleware: RequestObservationMiddleware())
     router.add(middleware: EnvelopeErrorMiddleware())
-    let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator)
+    let renewal = SessionRenewal(tokens: dependencies.tokens, sessions: dependencies.sessions)
+    let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator, renewal: renewal)
     ServiceController(configuration: configuration, readiness: dependencies.readiness, metrics: metrics).addRoutes(to: router)
     AccountsController(
         users: dependencies.users,
@@ -133,6 +134,7 @@ func buildRouter(
         tokens: dependencies.tokens,
         passwords: dependencies.passwords,
         accounts: dependencies.presence.accounts,
+        renewal: renewal,
         throttle: LoginThrottle(redis: dependencies.redis, keys: dependencies.presence.keys, logger: dependencies.logger),
         registrations: AddressRateLimiter(limit: configuration.registrationRatePerHour, per: .seconds(3600)),
         trustedProxies: configuration.trustedProxies

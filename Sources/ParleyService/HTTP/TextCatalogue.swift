@@ -130,7 +130,9 @@ public enum ErrorCode: Sendable, Equatable {
         case (.unauthenticated, .english): "You are not allowed to access this route!"
         case (.tokenInvalid, .chinese): "Token 令牌不合法!"
         case (.tokenInvalid, .english): "The token is invalid!"
-        case (.tokenExpired, .chinese): "token 已过期! 请重新获取令牌"
+        // The old client signs out only on this exact text; with its own `token 已过期!` it never
+        // recovered (docs/api.md §2). `token_expired` still tells new clients why.
+        case (.tokenExpired, .chinese): "Token 令牌不合法!"
         case (.tokenExpired, .english): "The token has expired! Please sign in again"
         case (.userDisabled, .chinese): "用户不存在或已被禁用"
         case (.userDisabled, .english): "The user does not exist or is disabled"

@@ -74,11 +74,22 @@ struct RegistrationTests {
         }
     }
 
-    @Test func speaksEnglishWhenAsked() async throws {
+    /// docs/api.md §1: English only when the client asks for it; `Accept-Language` alone, as iOS and
+    /// browsers send it, keeps the Chinese texts the old client compares.
+    @Test func speaksEnglishOnlyWhenAskedExplicitly() async throws {
         try await withParley { client in
-            let answer = try await client.request(.post, "/reg", json: #"{"username":"abc"}"#, headers: [.acceptLanguage: "en-US,en;q=0.9"])
-            #expect(answer.status == .unprocessableContent)
-            #expect(answer.data.string == "username must be between 5 and 20 long")
+            let body = #"{"username":"abc"}"#
+            let english = "username must be between 5 and 20 long"
+            let chinese = "用户名 的长度 必须 在 5 和 20 之间"
+            let browser = try await client.request(.post, "/reg", json: body, headers: [.acceptLanguage: "en-US,en;q=0.9"])
+            #expect(browser.data.string == chinese)
+            let header = try await client.request(.post, "/reg", json: body, headers: [.parleyLanguage: "en-US"])
+            #expect(header.data.string == english)
+            let query = try await client.request(.post, "/reg?lang=en", json: body, headers: [.parleyLanguage: "zh"])
+            #expect(query.data.string == english)
+            let chosenChinese = try await client.request(.post, "/reg?lang=zh-CN", json: body, headers: [.acceptLanguage: "en"])
+            #expect(chosenChinese.data.string == chinese)
+            #expect(Set([browser.code, header.code, query.code]) == ["validation_failed"])
         }
     }
 
