@@ -22,6 +22,8 @@ public struct Dependencies: Sendable {
     public let subscriber: RedisSubscriber
     public let presence: ClusterPresence
     public let messages: MessageStore
+    public let profiles: ProfileStore
+    public let media: MediaStore
     public let logger: Logger
 
     public init(configuration: ParleyConfiguration, logger: Logger) async throws {
@@ -48,6 +50,8 @@ public struct Dependencies: Sendable {
         friends = FriendStore(database: database)
         tags = TagStore(database: database)
         reports = ReportStore(database: database)
+        profiles = ProfileStore(database: database)
+        media = MediaStore(database: database)
     }
 }
 
@@ -145,6 +149,8 @@ func buildRouter(
     )
         .addRoutes(to: router, authentication: authentication)
     FriendsController(friends: dependencies.friends, tags: dependencies.tags, users: dependencies.users)
+        .addRoutes(to: router, authentication: authentication)
+    ProfilesController(profiles: dependencies.profiles, media: dependencies.media)
         .addRoutes(to: router, authentication: authentication)
     ReportsController(reports: dependencies.reports, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)
