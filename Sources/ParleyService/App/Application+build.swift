@@ -152,6 +152,8 @@ func buildRouter(
         .addRoutes(to: router, authentication: authentication)
     ProfilesController(profiles: dependencies.profiles, media: dependencies.media)
         .addRoutes(to: router, authentication: authentication)
+    MediaController(media: dependencies.media, publicURL: configuration.publicURL)
+        .addRoutes(to: router, authentication: authentication)
     ReportsController(reports: dependencies.reports, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)
     ChatController(messages: dependencies.messages, accounts: dependencies.presence.accounts)

@@ -41,6 +41,9 @@ public struct ParleyConfiguration: Sendable {
     /// The `host:port` other nodes and operators reach this node at, shown in the registry;
     /// the listen address when `nil` (which says little when listening on 0.0.0.0).
     public var advertiseAddress: String?
+    /// The base of the URLs `POST /upload` answers (`https://chat.example.com`); the upload
+    /// request's host when `nil`.
+    public var publicURL: String?
     public var version = ParleyConfiguration.version
 
     /// The release this binary was built as.
@@ -98,6 +101,12 @@ public struct ParleyConfiguration: Sendable {
         registrationRatePerHour =
             try reader.integer("reg.rate", environment: "PARLEY_REG_RATE", in: 0...1_000_000) ?? registrationRatePerHour
         advertiseAddress = reader.string(forKey: "advertise.address").flatMap { $0.isEmpty ? nil : $0 }
+        if let url = reader.string(forKey: "public.url").flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw ConfigurationError.invalid("PARLEY_PUBLIC_URL", reason: "expected an http:// or https:// URL, got \(url)")
+            }
+            publicURL = url
+        }
         if reader.string(forKey: "trust.proxy") != nil {
             throw ConfigurationError.invalid(
                 "PARLEY_TRUST_PROXY",

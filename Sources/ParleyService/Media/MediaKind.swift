@@ -15,6 +15,9 @@ public enum MediaKind: String, Sendable, Equatable, CaseIterable {
         }
     }
 
+    /// ``sizeLimit`` as the texts say it (MiB, which people call MB).
+    var sizeLimitInMB: Int { sizeLimit / Self.mebibyte }
+
     /// The largest limit: an upload is cut off beyond it before its kind is known.
     static var largestSizeLimit: Int { allCases.map(\.sizeLimit).max()! }
 
