@@ -22,7 +22,6 @@ public struct Dependencies: Sendable {
     public let subscriber: RedisSubscriber
     public let presence: ClusterPresence
     public let messages: MessageStore
-    public let profiles: ProfileStore
     public let media: MediaStore
     public let logger: Logger
 
@@ -50,7 +49,6 @@ public struct Dependencies: Sendable {
         friends = FriendStore(database: database)
         tags = TagStore(database: database)
         reports = ReportStore(database: database)
-        profiles = ProfileStore(database: database)
         media = MediaStore(database: database)
     }
 }
@@ -150,7 +148,7 @@ func buildRouter(
         .addRoutes(to: router, authentication: authentication)
     FriendsController(friends: dependencies.friends, tags: dependencies.tags, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)
-    ProfilesController(profiles: dependencies.profiles, media: dependencies.media)
+    ProfilesController(users: dependencies.users, media: dependencies.media)
         .addRoutes(to: router, authentication: authentication)
     MediaController(media: dependencies.media, publicURL: configuration.publicURL)
         .addRoutes(to: router, authentication: authentication)

@@ -2,11 +2,11 @@ import Hummingbird
 
 /// `POST /user/update` (docs/api.md §3).
 public struct ProfilesController: Sendable {
-    let profiles: ProfileStore
+    let users: UserStore
     let media: MediaStore
 
-    public init(profiles: ProfileStore, media: MediaStore) {
-        self.profiles = profiles
+    public init(users: UserStore, media: MediaStore) {
+        self.users = users
         self.media = media
     }
 
@@ -22,7 +22,7 @@ public struct ProfilesController: Sendable {
         if let avatar = changes.avatar, !avatar.isEmpty {
             try await requireUploadedImage(avatar)
         }
-        guard let user = try await profiles.update(userID: me, changes) else { throw ParleyError(.userDisabled) }
+        guard let user = try await users.updateProfile(userID: me, changes) else { throw ParleyError(.userDisabled) }
         return Envelope(Profile(user))
     }
 
