@@ -1,4 +1,4 @@
-"""Issue 18 across two nodes: the language rule, sliding sessions with the old client's own check,
+"""Issue 18 across two nodes: the language rule in both negotiation modes, sliding sessions with the old client's own check,
 profiles, friend removal, tags, and media uploaded on one node and served by the other."""
 import base64
 import hashlib
@@ -13,6 +13,10 @@ from conftest import SECRET
 
 # The old client signs a person out only when a failure's `data` is exactly this text.
 SIGN_OUT_TEXT = "Token 令牌不合法!"
+# API.md §2: what an expired token answers; renewal keeps an active client from ever seeing it.
+EXPIRED_TEXT = "token 已过期! 请重新获取令牌"
+SHORT_NAME = {"username": "abc"}
+CHINESE, ENGLISH = "用户名 的长度 必须 在 5 和 20 之间", "username must be between 5 and 20 long"
 BOUNDARY = "----parley-cluster-" + uuid.uuid4().hex
 
 
@@ -90,20 +94,37 @@ def reset_peak_rss(pid):
         clear_refs.write("5")
 
 
-def test_texts_stay_chinese_unless_english_is_asked_for_explicitly(cluster):
+def test_accept_language_chooses_english_as_the_contract_says(cluster):
+    """API.md §1 by default; the explicit `?lang` and `X-Parley-Language` win over Accept-Language."""
     a, b = cluster
-    body = {"username": "abc"}
-    chinese, english = "用户名 的长度 必须 在 5 和 20 之间", "username must be between 5 and 20 long"
     for node in (a, b):
-        assert node.post("/reg", body, headers={"accept-language": "en-US,en;q=0.9"})[1]["data"] == chinese
-        assert node.post("/reg", body, headers={"x-parley-language": "en"})[1]["data"] == english
-        assert node.post("/reg?lang=en", body)[1]["data"] == english
-    # The old client's check still fires under an English-speaking phone's Accept-Language.
-    status, answer = b.post("/search/user", {"keyword": "x"}, token="not.a.token", headers={"accept-language": "en-US"})
+        assert node.post("/reg", SHORT_NAME, headers={"accept-language": "en-US,en;q=0.9"})[1]["data"] == ENGLISH
+        assert node.post("/reg", SHORT_NAME, headers={"accept-language": "zh-CN,en;q=0.5"})[1]["data"] == CHINESE
+        assert node.post("/reg", SHORT_NAME, headers={"x-parley-language": "en"})[1]["data"] == ENGLISH
+        assert node.post("/reg?lang=zh", SHORT_NAME, headers={"accept-language": "en"})[1]["data"] == CHINESE
+    status, answer = b.post("/search/user", {"keyword": "x"}, token="not.a.token", headers={"accept-language": "en"})
+    assert (status, answer["data"], answer["code"]) == (401, "The token is invalid!", "token_invalid")
+
+
+def test_with_explicit_negotiation_texts_stay_chinese_unless_english_is_asked_for(spawn):
+    """PARLEY_LANGUAGE_NEGOTIATION=explicit, for the old client on iOS: its Accept-Language: en-US
+    no longer switches, so its comparison of the Chinese text still signs the person out."""
+    nodes = [spawn(f"explicit-{n}", PARLEY_LANGUAGE_NEGOTIATION="explicit") for n in "ab"]
+    for node in nodes:
+        assert node.post("/reg", SHORT_NAME, headers={"accept-language": "en-US,en;q=0.9"})[1]["data"] == CHINESE
+        assert node.post("/reg", SHORT_NAME, headers={"x-parley-language": "en"})[1]["data"] == ENGLISH
+        assert node.post("/reg?lang=en", SHORT_NAME)[1]["data"] == ENGLISH
+    status, answer = nodes[1].post("/search/user", {"keyword": "x"}, token="not.a.token", headers={"accept-language": "en-US"})
     assert (status, answer["data"], answer["code"]) == (401, SIGN_OUT_TEXT, "token_invalid")
 
 
-def test_a_token_in_its_last_half_is_renewed_on_any_node_and_an_expired_one_signs_out(cluster):
+def test_an_unknown_negotiation_is_refused_at_start(spawn):
+    node = spawn("negotiation-typo", wait_ready=False, PARLEY_LANGUAGE_NEGOTIATION="off")
+    assert node.process.wait(20) != 0
+    assert "PARLEY_LANGUAGE_NEGOTIATION" in node.log_path.read_text()
+
+
+def test_a_token_in_its_last_half_is_renewed_on_any_node_and_an_expired_one_answers_the_contract(cluster):
     a, b = cluster
     account = a.sign_up()
     token = a.login(account)
@@ -123,7 +144,7 @@ def test_a_token_in_its_last_half_is_renewed_on_any_node_and_an_expired_one_sign
     expired = forge(token, issued_ago=8 * 86400, lasts=7 * 86400)
     for node in (a, b):
         status, answer = node.post("/search/user", {"keyword": account.username}, token=expired)
-        assert (status, answer["data"], answer["code"]) == (401, SIGN_OUT_TEXT, "token_expired")
+        assert (status, answer["data"], answer["code"]) == (401, EXPIRED_TEXT, "token_expired")
 
 
 def test_refresh_on_one_node_works_on_the_other_until_a_login_revokes_it(cluster):

@@ -98,7 +98,7 @@ public struct AccountsController: Sendable {
         authenticator.sessionsRevoked(userID: identity.userID)
         await closeSockets(of: identity.userID, reason: .loggedOut, context: context)
         context.logger.info("Signed out", metadata: ["user.id": "\(identity.userID)"])
-        return Envelope(.loggedOut, for: request)
+        return Envelope(.loggedOut, for: context)
     }
 
     @Sendable func searchUser(_ request: Request, context: AppRequestContext) async throws -> Envelope<Profile?> {

@@ -125,7 +125,7 @@ func buildRouter(
         router.add(middleware: cors)
     }
     router.add(middleware: RequestObservationMiddleware())
-    router.add(middleware: EnvelopeErrorMiddleware())
+    router.add(middleware: EnvelopeErrorMiddleware(negotiation: configuration.languageNegotiation))
     let renewal = SessionRenewal(tokens: dependencies.tokens, sessions: dependencies.sessions)
     let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator, renewal: renewal)
     ServiceController(configuration: configuration, readiness: dependencies.readiness, metrics: metrics).addRoutes(to: router)

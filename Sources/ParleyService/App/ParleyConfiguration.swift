@@ -44,6 +44,9 @@ public struct ParleyConfiguration: Sendable {
     /// The base of the URLs `POST /upload` answers (`https://chat.example.com`); the upload
     /// request's host when `nil`.
     public var publicURL: String?
+    /// Whether `Accept-Language` chooses the texts' language, as API.md §1 says, or only the
+    /// explicit `?lang` and `X-Parley-Language` do.
+    public var languageNegotiation = LanguageNegotiation.acceptLanguage
     public var version = ParleyConfiguration.version
 
     /// The release this binary was built as.
@@ -106,6 +109,14 @@ public struct ParleyConfiguration: Sendable {
                 throw ConfigurationError.invalid("PARLEY_PUBLIC_URL", reason: "expected an http:// or https:// URL, got \(url)")
             }
             publicURL = url
+        }
+        if let negotiation = reader.string(forKey: "language.negotiation") {
+            guard let parsed = LanguageNegotiation(rawValue: negotiation.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                throw ConfigurationError.invalid(
+                    "PARLEY_LANGUAGE_NEGOTIATION", reason: "expected accept-language or explicit, got \(negotiation)"
+                )
+            }
+            languageNegotiation = parsed
         }
         if reader.string(forKey: "trust.proxy") != nil {
             throw ConfigurationError.invalid(

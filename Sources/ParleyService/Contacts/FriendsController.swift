@@ -82,7 +82,7 @@ public struct FriendsController: Sendable {
         let me = try context.requireIdentity().userID
         let friendID = try await RequestFields.parse(request).int(ContactFields.friendID)
         guard try await friends.destroy(ownerID: me, friendID: friendID) else { throw ParleyError(.notFound) }
-        return Envelope(.ok, for: request)
+        return Envelope(.ok, for: context)
     }
 
     @Sendable func tagRead(_ request: Request, context: AppRequestContext) async throws -> Envelope<TagMembers> {
@@ -104,6 +104,6 @@ public struct FriendsController: Sendable {
         let friendID = try context.integerParameter(ContactFields.friendPathID, minimum: 1)
         let fields = try await RequestFields.parse(request)
         guard try await change(me, friendID, fields) else { throw ParleyError(.notFound) }
-        return Envelope(.ok, for: request)
+        return Envelope(.ok, for: context)
     }
 }

