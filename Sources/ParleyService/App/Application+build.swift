@@ -23,6 +23,8 @@ public struct Dependencies: Sendable {
     public let presence: ClusterPresence
     public let messages: MessageStore
     public let media: MediaStore
+    /// The bucket of `PARLEY_MEDIA_URL`, when set; media stay in PostgreSQL without one.
+    let mediaBucket: S3MediaStorage?
     public let logger: Logger
 
     public init(configuration: ParleyConfiguration, logger: Logger) async throws {
@@ -49,7 +51,9 @@ public struct Dependencies: Sendable {
         friends = FriendStore(database: database)
         tags = TagStore(database: database)
         reports = ReportStore(database: database)
-        media = MediaStore(database: database)
+        let media = MediaStore(database: database)
+        self.media = media
+        mediaBucket = configuration.mediaURL.map { S3MediaStorage(client: S3Client(location: $0, http: .shared), media: media) }
     }
 }
 
@@ -150,7 +154,7 @@ func buildRouter(
         .addRoutes(to: router, authentication: authentication)
     ProfilesController(users: dependencies.users, media: dependencies.media)
         .addRoutes(to: router, authentication: authentication)
-    MediaController(media: dependencies.media, publicURL: configuration.publicURL)
+    MediaController(media: dependencies.media, s3: dependencies.mediaBucket, publicURL: configuration.publicURL)
         .addRoutes(to: router, authentication: authentication)
     ReportsController(reports: dependencies.reports, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)

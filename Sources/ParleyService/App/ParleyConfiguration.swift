@@ -44,6 +44,8 @@ public struct ParleyConfiguration: Sendable {
     /// The base of the URLs `POST /upload` answers (`https://chat.example.com`); the upload
     /// request's host when `nil`.
     public var publicURL: String?
+    /// The S3-compatible bucket media go to (`PARLEY_MEDIA_URL`); PostgreSQL when `nil`.
+    public var mediaURL: S3Location?
     /// Whether `Accept-Language` chooses the texts' language, as API.md §1 says, or only the
     /// explicit `?lang` and `X-Parley-Language` do.
     public var languageNegotiation = LanguageNegotiation.acceptLanguage
@@ -60,6 +62,7 @@ public struct ParleyConfiguration: Sendable {
     /// Reads every setting under `parley.` (`PARLEY_` in the environment) from `reader`.
     public init(reader: ConfigReader) throws {
         self.init()
+        let environment = reader
         let reader = reader.scoped(to: "parley")
         host = reader.string(forKey: "host") ?? host
         port = try reader.integer("port", environment: "PARLEY_PORT", in: 0...65_535) ?? port
@@ -109,6 +112,17 @@ public struct ParleyConfiguration: Sendable {
                 throw ConfigurationError.invalid("PARLEY_PUBLIC_URL", reason: "expected an http:// or https:// URL, got \(url)")
             }
             publicURL = url
+        }
+        if let url = reader.string(forKey: "media.url", isSecret: true).flatMap({ $0.isEmpty ? nil : $0 }) {
+            do {
+                mediaURL = try S3Location(
+                    url: url,
+                    accessKeyID: environment.string(forKey: "aws.access.key.id", isSecret: true),
+                    secretAccessKey: environment.string(forKey: "aws.secret.access.key", isSecret: true)
+                )
+            } catch {
+                throw ConfigurationError.invalid("PARLEY_MEDIA_URL", reason: error.reason)
+            }
         }
         if let negotiation = reader.string(forKey: "language.negotiation") {
             guard let parsed = LanguageNegotiation(rawValue: negotiation.trimmingCharacters(in: .whitespaces).lowercased()) else {

@@ -5,16 +5,21 @@ import NIOCore
 /// `POST /upload` and `GET /media/:hash` (docs/api.md §5).
 public struct MediaController: Sendable {
     let media: MediaStore
+    /// Where uploads go: the bucket of `PARLEY_MEDIA_URL`, else PostgreSQL.
+    let uploads: any MediaStorage
+    let postgres: PostgresMediaStorage
+    let s3: S3MediaStorage?
     /// The base of the URLs uploads answer (`PARLEY_PUBLIC_URL`); the request's host when `nil`.
     let publicURL: String?
 
-    public init(media: MediaStore, publicURL: String?) {
+    init(media: MediaStore, s3: S3MediaStorage?, publicURL: String?) {
         self.media = media
+        self.postgres = PostgresMediaStorage(media: media)
+        self.s3 = s3
+        self.uploads = s3 ?? postgres
         self.publicURL = publicURL
     }
 
-    /// Chunks read per query while serving a file: 1 MiB in memory at a time.
-    static let chunksPerRead = 4
     /// The multipart framing around the file (boundaries, part headers, small form fields) may add
     /// this much to the file's own limit.
     static let framingAllowance = 64 * 1024
@@ -40,19 +45,18 @@ public struct MediaController: Sendable {
                 try reader.read(buffer)
                 let bytes = reader.take()
                 guard !bytes.isEmpty else { continue }
-                if upload == nil { upload = MediaUpload(store: media, declaredContentType: reader.declaredContentType) }
+                if upload == nil { upload = MediaUpload(storage: uploads, declaredContentType: reader.declaredContentType) }
                 for slice in bytes { try await upload!.append(slice) }
             }
-            guard reader.fileComplete, var finished = upload else { throw ParleyError(.noFile) }
-            let file = try await finished.finish()
-            let stored = try await media.commit(file, blobID: finished.blobID, uploaderID: me)
+            guard reader.fileComplete, upload != nil else { throw ParleyError(.noFile) }
+            let (file, stored) = try await upload!.commit(uploaderID: me)
             context.logger.info(
                 "Uploaded",
                 metadata: ["media.kind": "\(file.format.kind.rawValue)", "media.size": "\(file.size)", "media.new": "\(stored)"]
             )
             return Envelope(MediaURL.url(hash: file.hash, publicURL: publicURL, request: request))
         } catch {
-            if let upload { try? await media.discard(blobID: upload.blobID) }
+            if let upload { try? await upload.discard() }
             throw error
         }
     }
@@ -62,10 +66,9 @@ public struct MediaController: Sendable {
             throw ParleyError(.notFound)
         }
         let etag = "\"\(hash)\""
-        var headers: HTTPFields = [
+        let headers: HTTPFields = [
             .eTag: etag,
             .cacheControl: "public, max-age=31536000, immutable",
-            .acceptRanges: "bytes",
             .contentType: record.contentType,
         ]
         if let match = request.headers[.ifNoneMatch], match == "*" || match.split(separator: ",").contains(where: {
@@ -73,41 +76,12 @@ public struct MediaController: Sendable {
         }) {
             return Response(status: .notModified, headers: headers)
         }
-        let bytes: ClosedRange<Int>
-        let status: HTTPResponse.Status
-        switch ByteRange(header: request.headers[.range], size: record.size) {
-        case .whole:
-            (bytes, status) = (0...(record.size - 1), .ok)
-        case .part(let range):
-            (bytes, status) = (range, .partialContent)
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(record.size)"
-        case .unsatisfiable:
-            headers[.contentRange] = "bytes */\(record.size)"
-            headers[.contentType] = nil
-            return Response(status: .rangeNotSatisfiable, headers: headers)
-        }
-        let media = self.media
-        return Response(status: status, headers: headers, body: ResponseBody(contentLength: bytes.count) { writer in
-            try await Self.write(bytes, of: record, from: media, to: &writer)
-            try await writer.finish(nil)
-        })
-    }
-
-    /// Streams `bytes` of a stored file, a few chunks per query.
-    static func write(_ bytes: ClosedRange<Int>, of record: MediaRecord, from media: MediaStore, to writer: inout any ResponseBodyWriter) async throws {
-        let lastSeq = bytes.upperBound / record.chunkSize
-        var seq = bytes.lowerBound / record.chunkSize
-        while seq <= lastSeq {
-            let batch = seq...min(seq + chunksPerRead - 1, lastSeq)
-            for (offset, var chunk) in try await media.chunks(blobID: record.blobID, seqs: batch).enumerated() {
-                let chunkStart = (batch.lowerBound + offset) * record.chunkSize
-                let from = max(bytes.lowerBound - chunkStart, 0)
-                let to = min(bytes.upperBound - chunkStart + 1, chunk.readableBytes)
-                guard from < to, let slice = chunk.getSlice(at: chunk.readerIndex + from, length: to - from) else { continue }
-                chunk = slice
-                try await writer.write(chunk)
-            }
-            seq = batch.upperBound + 1
+        switch record.location {
+        case .postgres: return try await postgres.response(for: record, request: request, headers: headers)
+        case .s3:
+            // Stored while PARLEY_MEDIA_URL named a bucket this node is not told of.
+            guard let s3 else { throw ParleyError(.unavailable) }
+            return try await s3.response(for: record, request: request, headers: headers)
         }
     }
 }

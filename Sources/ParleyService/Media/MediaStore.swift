@@ -2,7 +2,8 @@ import Foundation
 import NIOCore
 import PostgresNIO
 
-/// The SQL for media kept in PostgreSQL (sql/0006_media.sql): a row per file, its bytes in chunks.
+/// The SQL of media (sql/0006_media.sql, 0007): the `media` row of every file wherever its bytes
+/// are, and the chunks of the files kept in PostgreSQL.
 public struct MediaStore: Sendable {
     let database: Database
 
@@ -16,13 +17,28 @@ public struct MediaStore: Sendable {
 
     public func record(hash: String) async throws -> MediaRecord? {
         let rows = try await database.query(
-            "SELECT kind, content_type, size, blob_id, chunk_size FROM media WHERE hash = \(hash)"
+            "SELECT kind, content_type, size, storage, blob_id, chunk_size FROM media WHERE hash = \(hash)"
         )
-        for try await (kind, contentType, size, blobID, chunkSize) in rows.decode((String, String, Int, UUID, Int32).self) {
+        for try await (kind, contentType, size, storage, blobID, chunkSize)
+            in rows.decode((String, String, Int, String, UUID?, Int32?).self)
+        {
             guard let kind = MediaKind(rawValue: kind) else { return nil }
-            return MediaRecord(hash: hash, kind: kind, contentType: contentType, size: size, blobID: blobID, chunkSize: Int(chunkSize))
+            let location: MediaRecord.Location
+            switch (storage, blobID, chunkSize) {
+            case ("postgres", let blobID?, let chunkSize?): location = .postgres(blobID: blobID, chunkSize: Int(chunkSize))
+            case ("s3", _, _): location = .s3
+            default: return nil
+            }
+            return MediaRecord(hash: hash, kind: kind, contentType: contentType, size: size, location: location)
         }
         return nil
+    }
+
+    /// Lists a file whose bytes are in the bucket; `false` when the same bytes were listed already.
+    func insert(_ file: FinishedUpload, uploaderID: Int) async throws -> Bool {
+        try await database.transaction { connection in
+            try await insert(file, blobID: nil, uploaderID: uploaderID, on: connection)
+        }
     }
 
     /// Writes chunk `seq` of an upload in progress.
@@ -36,20 +52,26 @@ public struct MediaStore: Sendable {
     /// already, in which case the upload's chunks are deleted and the stored file stays.
     func commit(_ upload: FinishedUpload, blobID: UUID, uploaderID: Int) async throws -> Bool {
         try await database.transaction { connection in
-            let rows = try await connection.query(
-                """
-                INSERT INTO media (hash, kind, content_type, size, width, height, blob_id, chunk_size, uploaded_by)
-                VALUES (\(upload.hash), \(upload.format.kind.rawValue), \(upload.format.contentType), \(upload.size),
-                    \(upload.format.width.map(Int32.init)), \(upload.format.height.map(Int32.init)),
-                    \(blobID), \(Int32(Self.chunkSize)), \(uploaderID))
-                ON CONFLICT (hash) DO NOTHING RETURNING hash
-                """,
-                logger: database.logger
-            )
-            for try await _ in rows { return true }
+            if try await insert(upload, blobID: blobID, uploaderID: uploaderID, on: connection) { return true }
             try await connection.query("DELETE FROM media_chunks WHERE blob_id = \(blobID)", logger: database.logger)
             return false
         }
+    }
+
+    /// The `media` row of `file`: in PostgreSQL's chunks under `blobID`, or in the bucket when `nil`.
+    private func insert(_ file: FinishedUpload, blobID: UUID?, uploaderID: Int, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            INSERT INTO media (hash, kind, content_type, size, width, height, storage, blob_id, chunk_size, uploaded_by)
+            VALUES (\(file.hash), \(file.format.kind.rawValue), \(file.format.contentType), \(file.size),
+                \(file.format.width.map(Int32.init)), \(file.format.height.map(Int32.init)),
+                \(blobID == nil ? "s3" : "postgres"), \(blobID), \(blobID.map { _ in Int32(Self.chunkSize) }), \(uploaderID))
+            ON CONFLICT (hash) DO NOTHING RETURNING hash
+            """,
+            logger: database.logger
+        )
+        for try await _ in rows { return true }
+        return false
     }
 
     /// Deletes the chunks of an upload that was refused or cut short.

@@ -2,54 +2,61 @@ import Crypto
 import Foundation
 import NIOCore
 
-/// One file being stored as it arrives: its bytes are hashed and written chunk by chunk under a new
-/// blob id, its format is detected from the first chunk before anything is written, and its size is
-/// held to its kind's limit as it grows. At most one chunk and one input buffer are in memory.
+/// One file being stored as it arrives: its bytes are hashed and handed to the storage part by part,
+/// its format is detected from the first part before anything is stored, and its size is held to its
+/// kind's limit as it grows. At most one part and one input buffer are in memory.
 struct MediaUpload {
-    let store: MediaStore
-    let blobID = UUID()
+    private var storage: any MediaStorageUpload
+    private let partSize: Int
     /// The part's `Content-Type`, the client's word: checked against the bytes, never believed.
     let declaredContentType: String?
 
     private var hasher = SHA256()
     private var pending = ByteBuffer()
-    private var nextSeq = 0
+    private var nextPart = 0
     private(set) var size = 0
     private var format: MediaFormat?
 
-    init(store: MediaStore, declaredContentType: String?) {
-        self.store = store
+    init(storage: any MediaStorage, declaredContentType: String?) {
+        self.storage = storage.startUpload()
+        self.partSize = storage.partSize
         self.declaredContentType = declaredContentType
     }
 
-    /// Takes the next bytes of the file, writing every chunk they complete.
+    /// Takes the next bytes of the file, storing every part they complete.
     mutating func append(_ bytes: ByteBuffer) async throws {
         size += bytes.readableBytes
         try checkSize()
         bytes.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
         var bytes = bytes
         pending.writeBuffer(&bytes)
-        while pending.readableBytes >= MediaStore.chunkSize, let chunk = pending.readSlice(length: MediaStore.chunkSize) {
-            try await write(chunk)
+        while pending.readableBytes >= partSize, let part = pending.readSlice(length: partSize) {
+            try detectFormat(part)
+            try await storage.write(part: nextPart, part)
+            nextPart += 1
         }
         pending.discardReadBytes()
     }
 
-    /// Writes what is left and answers what was stored; `no_file` for an empty file.
-    mutating func finish() async throws -> FinishedUpload {
+    /// Stores the rest and lists the file; whether its bytes were new. `no_file` for an empty file.
+    mutating func commit(uploaderID: Int) async throws -> (file: FinishedUpload, new: Bool) {
         guard size > 0 else { throw ParleyError(.noFile) }
-        if pending.readableBytes > 0 { try await write(pending) }
+        try detectFormat(pending)
         let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return FinishedUpload(hash: hash, size: size, format: format!)
+        let file = FinishedUpload(hash: hash, size: size, format: format!)
+        return (file, try await storage.commit(lastPart: pending, as: file, uploaderID: uploaderID))
     }
 
-    private mutating func write(_ chunk: ByteBuffer) async throws {
-        if format == nil {
-            format = try Self.detect(chunk, declaredContentType: declaredContentType)
-            try checkSize()
-        }
-        try await store.writeChunk(blobID: blobID, seq: nextSeq, data: chunk)
-        nextSeq += 1
+    /// Drops what was stored of a refused or broken upload.
+    func discard() async throws {
+        try await storage.discard()
+    }
+
+    /// The format, from the file's first part.
+    private mutating func detectFormat(_ firstPart: ByteBuffer) throws {
+        guard format == nil else { return }
+        format = try Self.detect(firstPart, declaredContentType: declaredContentType)
+        try checkSize()
     }
 
     /// Over the limit of its kind, or of every kind while the kind is not known yet.
