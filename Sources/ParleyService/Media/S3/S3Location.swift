@@ -28,7 +28,10 @@ public struct S3Location: Sendable, Equatable {
     public init(url: String, accessKeyID: String?, secretAccessKey: String?) throws(Invalid) {
         guard let components = URLComponents(string: url), components.scheme == "s3",
             let bucket = components.host, !bucket.isEmpty
-        else { throw Invalid(reason: "expected s3://bucket?endpoint=…&region=…, got \(url)") }
+        else {
+            // Not the URL itself: it may carry the secret key.
+            throw Invalid(reason: "expected s3://bucket?endpoint=…&region=…")
+        }
         let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }) { $1 }
         self.bucket = bucket
         let path = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
