@@ -26,10 +26,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The multi-node tests drive real nodes from Python: pytest and a WebSocket client, in a venv of
-# the project's own.
+# the project's own, and moto's S3-compatible server, which the media tests store files in
+# (PARLEY_MEDIA_URL). An existing venv without moto gets it added.
 venv="$(cd "$(dirname "$0")/.." && pwd)/.local/venv"
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import websockets, yaml" 2>/dev/null; then
-    echo "provision: creating $venv (pytest, websockets, pyyaml)"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check pytest websockets pyyaml
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import websockets, yaml" 2>/dev/null \
+    || [ ! -x "$venv/bin/moto_server" ]; then
+    echo "provision: setting up $venv (pytest, websockets, pyyaml, moto[server])"
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check pytest websockets pyyaml 'moto[server]'
 fi

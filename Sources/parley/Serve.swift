@@ -31,6 +31,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds before an idle HTTP connection is closed (PARLEY_IDLE_TIMEOUT).") var idleTimeout: String?
     @Option(help: "Open connections per client address; 0 for no limit (PARLEY_CONNECTIONS_PER_ADDRESS).") var connectionsPerAddress: String?
     @Option(help: "host:port this node is reached at, shown in the registry (PARLEY_ADVERTISE_ADDRESS).") var advertiseAddress: String?
+    @Option(help: "Base of the media URLs uploads answer, e.g. https://chat.example.com (PARLEY_PUBLIC_URL).") var publicUrl: String?
+    @Option(help: "S3-compatible bucket for media, s3://bucket?endpoint=…&region=…; unset keeps them in PostgreSQL (PARLEY_MEDIA_URL).")
+    var mediaUrl: String?
+    @Option(help: "accept-language: Accept-Language chooses the texts' language; explicit: only ?lang and X-Parley-Language (PARLEY_LANGUAGE_NEGOTIATION).")
+    var languageNegotiation: String?
 
     func run() async throws {
         let flags = common.flags.merging([
@@ -42,6 +47,8 @@ struct Serve: AsyncParsableCommand {
             "parley.reg.rate": regRate, "parley.trusted.proxies": trustedProxies,
             "parley.request.head.timeout": requestHeadTimeout, "parley.idle.timeout": idleTimeout,
             "parley.connections.per.address": connectionsPerAddress, "parley.advertise.address": advertiseAddress,
+            "parley.public.url": publicUrl, "parley.language.negotiation": languageNegotiation,
+            "parley.media.url": mediaUrl,
         ]) { $1 }
         let configuration = try ParleyConfiguration.load(flags: flags)
         _ = try configuration.requiredJWTSecret()

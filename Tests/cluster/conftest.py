@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -72,6 +73,60 @@ class Redis:
     def cli(self, *args):
         result = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True)
         return result.stdout.strip()
+
+
+class S3Server:
+    """A private S3-compatible server for one test module: moto's, from the venv pytest runs in
+    (scripts/provision.sh installs moto[server] there), with one bucket."""
+
+    BUCKET = "parley-media"
+
+    def __init__(self, logdir):
+        self.port = free_port()
+        self.log = open(logdir / "moto.log", "w")
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_until(self.answers, timeout=30, message="moto_server")
+        assert self.request("PUT", f"/{self.BUCKET}")[0] == 200
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def settings(self):
+        """What a node needs to keep its media in the bucket."""
+        return {"PARLEY_MEDIA_URL": f"s3://{self.BUCKET}?endpoint={self.endpoint}&region=us-east-1",
+                "AWS_ACCESS_KEY_ID": "parley-tests", "AWS_SECRET_ACCESS_KEY": "parley-tests-secret"}
+
+    def answers(self):
+        try:
+            return self.request("GET", "/")[0] == 200
+        except OSError:
+            return False
+
+    def request(self, method, path):
+        """An unsigned request (moto does not check signatures); its status and body."""
+        try:
+            with urllib.request.urlopen(urllib.request.Request(self.endpoint + path, method=method), timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def keys(self, prefix):
+        """The keys under `prefix` in the bucket."""
+        body = self.request("GET", f"/{self.BUCKET}?list-type=2&prefix={prefix}")[1].decode()
+        return [part.split("</Key>")[0] for part in body.split("<Key>")[1:]]
+
+    def unfinished_uploads(self):
+        body = self.request("GET", f"/{self.BUCKET}?uploads")[1].decode()
+        return body.count("<Upload>")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+        self.log.close()
 
 
 class Node:

@@ -1,7 +1,8 @@
 import Hummingbird
 import NIOCore
 
-/// `POST /reg`, `/login`, `/logout` and `/search/user` (API.md §4, Accounts).
+/// `POST /reg`, `/login`, `/logout` and `/search/user` (API.md §4, Accounts), and
+/// `POST /token/refresh` (docs/api.md §2).
 public struct AccountsController: Sendable {
     let users: UserStore
     let sessions: SessionStore
@@ -9,6 +10,7 @@ public struct AccountsController: Sendable {
     let tokens: TokenAuthority
     let passwords: PasswordHasher
     let accounts: AccountChannel
+    let renewal: SessionRenewal
     let throttle: LoginThrottle
     let registrations: AddressRateLimiter
     let trustedProxies: TrustedProxies
@@ -20,6 +22,7 @@ public struct AccountsController: Sendable {
         tokens: TokenAuthority,
         passwords: PasswordHasher,
         accounts: AccountChannel,
+        renewal: SessionRenewal,
         throttle: LoginThrottle,
         registrations: AddressRateLimiter,
         trustedProxies: TrustedProxies
@@ -30,6 +33,7 @@ public struct AccountsController: Sendable {
         self.tokens = tokens
         self.passwords = passwords
         self.accounts = accounts
+        self.renewal = renewal
         self.throttle = throttle
         self.registrations = registrations
         self.trustedProxies = trustedProxies
@@ -42,6 +46,7 @@ public struct AccountsController: Sendable {
             .add(middleware: authentication)
             .post("logout", use: logout)
             .post("search/user", use: searchUser)
+            .post("token/refresh", use: refreshToken)
     }
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Envelope<Profile> {
@@ -93,7 +98,7 @@ public struct AccountsController: Sendable {
         authenticator.sessionsRevoked(userID: identity.userID)
         await closeSockets(of: identity.userID, reason: .loggedOut, context: context)
         context.logger.info("Signed out", metadata: ["user.id": "\(identity.userID)"])
-        return Envelope(.loggedOut, for: request)
+        return Envelope(.loggedOut, for: context)
     }
 
     @Sendable func searchUser(_ request: Request, context: AppRequestContext) async throws -> Envelope<Profile?> {
@@ -101,6 +106,15 @@ public struct AccountsController: Sendable {
         let keyword = try fields.string(AccountFields.keyword, length: AccountFields.keywordLength)
         let user = try await users.enabledUser(username: keyword.precomposedStringWithCanonicalMapping)
         return Envelope(user.map(Profile.init))
+    }
+
+    /// A renewed token in the body and in `X-Parley-Token`, whatever is left of the current one.
+    @Sendable func refreshToken(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Envelope<SessionRenewal.Renewed>> {
+        // The session was active a moment ago (the middleware checked it); gone now means revoked meanwhile.
+        guard let renewed = try await renewal.renewNow(try context.requireIdentity()) else {
+            throw ParleyError(.tokenInvalid)
+        }
+        return EditedResponse(headers: [.parleyToken: renewed.token], response: Envelope(renewed))
     }
 
     /// A sign-in waits no longer than this for Redis.

@@ -3,14 +3,17 @@ import Hummingbird
 
 /// Lets a request through only with a valid token for a current session of an enabled user
 /// (API.md §2), checked against PostgreSQL on every request so that a revocation works at once on
-/// every node.
+/// every node; and slides the session: a 200 answer to a token in the last half of its life carries
+/// a renewed one in `X-Parley-Token` (docs/api.md §2).
 public struct AuthenticationMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
     let authenticator: Authenticator
+    let renewal: SessionRenewal
 
-    public init(authenticator: Authenticator) {
+    public init(authenticator: Authenticator, renewal: SessionRenewal) {
         self.authenticator = authenticator
+        self.renewal = renewal
     }
 
     public func handle(
@@ -29,7 +32,25 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             case .userMissing, .userDisabled: throw ParleyError(.userDisabled)
             }
         }
-        return try await next(request, context)
+        var response = try await next(request, context)
+        if response.status == .ok, response.headers[.parleyToken] == nil, let identity = context.identity,
+            renewal.isDue(identity)
+        {
+            await attachRenewedToken(to: &response, identity: identity, context: context)
+        }
+        return response
+    }
+
+    /// The request was served: a renewal that cannot be written now (PostgreSQL away) is logged and
+    /// left to the next request, never turned into a failure.
+    private func attachRenewedToken(to response: inout Response, identity: TokenIdentity, context: Context) async {
+        do {
+            if let renewed = try await renewal.renewIfDue(identity) {
+                response.headers[.parleyToken] = renewed.token
+            }
+        } catch {
+            context.logger.warning("Cannot renew the session now", metadata: ["user.id": "\(identity.userID)", "error": "\(error)"])
+        }
     }
 
     /// The token from the `token` header, else `Authorization: Bearer`, else the `token` query.

@@ -75,6 +75,35 @@ public struct SessionStore: Sendable {
         }
     }
 
+    /// Moves the expiry of an active session to `lifetime` from now if it falls within `window` of
+    /// now, and answers its expiry (moved or not); `nil` when the session is revoked, expired or not
+    /// the user's.
+    ///
+    /// The window keeps a client that ignores renewed tokens (the old one) from writing the session
+    /// row on every request: after one renewal the expiry is far enough away that the next requests
+    /// only read it.
+    public func renew(sessionID: UUID, userID: Int, lifetime: Duration, window: Duration) async throws -> Date? {
+        let seconds = Double(lifetime.components.seconds)
+        let windowSeconds = Double(window.components.seconds)
+        let rows = try await database.query(
+            """
+            WITH renewed AS (
+                UPDATE sessions SET expires_at = now() + make_interval(secs => \(seconds))
+                WHERE id = \(sessionID) AND user_id = \(userID) AND revoked_at IS NULL AND expires_at > now()
+                    AND expires_at < now() + make_interval(secs => \(windowSeconds))
+                RETURNING expires_at
+            )
+            SELECT expires_at FROM renewed
+            UNION ALL
+            SELECT expires_at FROM sessions
+            WHERE id = \(sessionID) AND user_id = \(userID) AND revoked_at IS NULL AND expires_at > now()
+                AND NOT EXISTS (SELECT 1 FROM renewed)
+            """
+        )
+        for try await expiry in rows.decode(Date.self) { return expiry }
+        return nil
+    }
+
     /// Revokes `sessionID`; `false` when it was not active.
     @discardableResult
     public func revoke(sessionID: UUID, reason: RevocationReason) async throws -> Bool {

@@ -50,12 +50,18 @@ public struct TokenAuthority: Sendable {
         self.lifetime = lifetime
     }
 
+    /// A token for a new session: it expires one ``lifetime`` after `now`.
     public func sign(userID: Int, sessionID: UUID, now: Date = Date()) async throws -> String {
+        try await sign(userID: userID, sessionID: sessionID, expiresAt: now.addingTimeInterval(TimeInterval(lifetime.components.seconds)), now: now)
+    }
+
+    /// A token that expires with its session at `expiresAt` (a renewed session's new expiry).
+    public func sign(userID: Int, sessionID: UUID, expiresAt: Date, now: Date = Date()) async throws -> String {
         let claims = TokenClaims(
             sub: SubjectClaim(value: String(userID)),
             sid: sessionID.uuidString.lowercased(),
             iat: IssuedAtClaim(value: now),
-            exp: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(lifetime.components.seconds)))
+            exp: ExpirationClaim(value: expiresAt)
         )
         return try await keys.sign(claims)
     }

@@ -59,6 +59,27 @@ public struct UserStore: Sendable {
         ).collect()
     }
 
+    /// Applies a profile change (a `nil` keeps the column) and answers the user as stored; `nil`
+    /// when the user is gone. Friends read profiles from this row on every request, so the change
+    /// shows on every node at once.
+    func updateProfile(userID: Int, _ changes: ProfileChanges) async throws -> User? {
+        try await Self.decodeUsers(
+            database.query(
+                """
+                UPDATE users SET
+                    nickname = COALESCE(\(changes.nickname), nickname),
+                    avatar = COALESCE(\(changes.avatar), avatar),
+                    sex = COALESCE(\(changes.sex), sex),
+                    sign = COALESCE(\(changes.sign), sign),
+                    area = COALESCE(\(changes.area), area),
+                    updated_at = now()
+                WHERE id = \(userID)
+                RETURNING \(unescaped: Self.columns)
+                """
+            )
+        ).first
+    }
+
     static func decodeUsers(_ rows: QueryRows) async throws -> [User] {
         var users: [User] = []
         for try await row in rows {

@@ -6,6 +6,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``AuthenticationMiddleware`` on the routes that need a signed-in user.
     public var identity: TokenIdentity?
+    /// The language of the answer's texts, set by ``EnvelopeErrorMiddleware``.
+    public var language = Language.chinese
     /// The peer's IP address (the balancer's, when there is one: see ``clientAddress(of:trustedProxies:)``).
     public let peerAddress: String?
 

@@ -22,6 +22,9 @@ public struct Dependencies: Sendable {
     public let subscriber: RedisSubscriber
     public let presence: ClusterPresence
     public let messages: MessageStore
+    public let media: MediaStore
+    /// The bucket of `PARLEY_MEDIA_URL`, when set; media stay in PostgreSQL without one.
+    let mediaBucket: S3MediaStorage?
     public let logger: Logger
 
     public init(configuration: ParleyConfiguration, logger: Logger) async throws {
@@ -48,6 +51,9 @@ public struct Dependencies: Sendable {
         friends = FriendStore(database: database)
         tags = TagStore(database: database)
         reports = ReportStore(database: database)
+        let media = MediaStore(database: database)
+        self.media = media
+        mediaBucket = configuration.mediaURL.map { S3MediaStorage(client: S3Client(location: $0, http: .shared), media: media) }
     }
 }
 
@@ -123,8 +129,9 @@ func buildRouter(
         router.add(middleware: cors)
     }
     router.add(middleware: RequestObservationMiddleware())
-    router.add(middleware: EnvelopeErrorMiddleware())
-    let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator)
+    router.add(middleware: EnvelopeErrorMiddleware(negotiation: configuration.languageNegotiation))
+    let renewal = SessionRenewal(tokens: dependencies.tokens, sessions: dependencies.sessions)
+    let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator, renewal: renewal)
     ServiceController(configuration: configuration, readiness: dependencies.readiness, metrics: metrics).addRoutes(to: router)
     AccountsController(
         users: dependencies.users,
@@ -133,6 +140,7 @@ func buildRouter(
         tokens: dependencies.tokens,
         passwords: dependencies.passwords,
         accounts: dependencies.presence.accounts,
+        renewal: renewal,
         throttle: LoginThrottle(redis: dependencies.redis, keys: dependencies.presence.keys, logger: dependencies.logger),
         registrations: AddressRateLimiter(limit: configuration.registrationRatePerHour, per: .seconds(3600)),
         trustedProxies: configuration.trustedProxies
@@ -143,6 +151,10 @@ func buildRouter(
     )
         .addRoutes(to: router, authentication: authentication)
     FriendsController(friends: dependencies.friends, tags: dependencies.tags, users: dependencies.users)
+        .addRoutes(to: router, authentication: authentication)
+    ProfilesController(users: dependencies.users, media: dependencies.media)
+        .addRoutes(to: router, authentication: authentication)
+    MediaController(media: dependencies.media, s3: dependencies.mediaBucket, publicURL: configuration.publicURL)
         .addRoutes(to: router, authentication: authentication)
     ReportsController(reports: dependencies.reports, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)

@@ -41,6 +41,14 @@ public struct ParleyConfiguration: Sendable {
     /// The `host:port` other nodes and operators reach this node at, shown in the registry;
     /// the listen address when `nil` (which says little when listening on 0.0.0.0).
     public var advertiseAddress: String?
+    /// The base of the URLs `POST /upload` answers (`https://chat.example.com`); the upload
+    /// request's host when `nil`.
+    public var publicURL: String?
+    /// The S3-compatible bucket media go to (`PARLEY_MEDIA_URL`); PostgreSQL when `nil`.
+    public var mediaURL: S3Location?
+    /// Whether `Accept-Language` chooses the texts' language, as API.md §1 says, or only the
+    /// explicit `?lang` and `X-Parley-Language` do.
+    public var languageNegotiation = LanguageNegotiation.acceptLanguage
     public var version = ParleyConfiguration.version
 
     /// The release this binary was built as.
@@ -54,6 +62,7 @@ public struct ParleyConfiguration: Sendable {
     /// Reads every setting under `parley.` (`PARLEY_` in the environment) from `reader`.
     public init(reader: ConfigReader) throws {
         self.init()
+        let environment = reader
         let reader = reader.scoped(to: "parley")
         host = reader.string(forKey: "host") ?? host
         port = try reader.integer("port", environment: "PARLEY_PORT", in: 0...65_535) ?? port
@@ -98,6 +107,31 @@ public struct ParleyConfiguration: Sendable {
         registrationRatePerHour =
             try reader.integer("reg.rate", environment: "PARLEY_REG_RATE", in: 0...1_000_000) ?? registrationRatePerHour
         advertiseAddress = reader.string(forKey: "advertise.address").flatMap { $0.isEmpty ? nil : $0 }
+        if let url = reader.string(forKey: "public.url").flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw ConfigurationError.invalid("PARLEY_PUBLIC_URL", reason: "expected an http:// or https:// URL, got \(url)")
+            }
+            publicURL = url
+        }
+        if let url = reader.string(forKey: "media.url", isSecret: true).flatMap({ $0.isEmpty ? nil : $0 }) {
+            do {
+                mediaURL = try S3Location(
+                    url: url,
+                    accessKeyID: environment.string(forKey: "aws.access.key.id", isSecret: true),
+                    secretAccessKey: environment.string(forKey: "aws.secret.access.key", isSecret: true)
+                )
+            } catch {
+                throw ConfigurationError.invalid("PARLEY_MEDIA_URL", reason: error.reason)
+            }
+        }
+        if let negotiation = reader.string(forKey: "language.negotiation") {
+            guard let parsed = LanguageNegotiation(rawValue: negotiation.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                throw ConfigurationError.invalid(
+                    "PARLEY_LANGUAGE_NEGOTIATION", reason: "expected accept-language or explicit, got \(negotiation)"
+                )
+            }
+            languageNegotiation = parsed
+        }
         if reader.string(forKey: "trust.proxy") != nil {
             throw ConfigurationError.invalid(
                 "PARLEY_TRUST_PROXY",

@@ -93,7 +93,7 @@ public struct ApplyController: Sendable {
             }
         }
         context.logger.info("Friend request answered", metadata: ["user.id": "\(me)", "apply.id": "\(applyID)", "apply.status": "\(answer.rawValue)"])
-        return Envelope(.done, for: request)
+        return Envelope(.done, for: context)
     }
 
     /// The text both new friends receive as a `system` message.

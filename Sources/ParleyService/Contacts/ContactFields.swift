@@ -8,6 +8,8 @@ enum ContactFields {
     static let friendPathID = Field("id", chinese: "好友ID", english: "friend id")
     /// The `:id` of `/apply/handle/:id`.
     static let applyPathID = Field("id", chinese: "申请ID", english: "request id")
+    /// The `:id` of `/tag/read/:id`.
+    static let tagPathID = Field("id", chinese: "标签ID", english: "tag id")
     static let page = Field("page", chinese: "页码", english: "page")
     static let limit = Field("limit", chinese: "每页条数", english: "limit")
     /// The remark I give a friend.

@@ -105,3 +105,16 @@ public struct Tag: Encodable, Sendable, Equatable {
     public let id: Int
     public let name: String
 }
+
+/// `GET /tag/read/:id`: one of my tags and the friends I gave it, in the contact list's order.
+public struct TagMembers: Encodable, Sendable {
+    public let id: Int
+    public let name: String
+    public let list: [FriendListItem]
+
+    public init(tag: Tag, friends: [FriendListItem]) {
+        id = tag.id
+        name = tag.name
+        list = ContactIndex.groups(friends).flatMap(\.list)
+    }
+}

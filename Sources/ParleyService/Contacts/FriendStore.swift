@@ -19,14 +19,16 @@ public struct FriendStore: Sendable {
         return false
     }
 
-    /// Every friend of `ownerID`, blacklisted and disabled ones included, in no particular order
-    /// (``ContactIndex`` orders them).
-    public func list(ownerID: Int) async throws -> [FriendListItem] {
+    /// Every friend of `ownerID`, blacklisted and disabled ones included, or only those carrying
+    /// the owner's tag `tagID`, in no particular order (``ContactIndex`` orders them).
+    public func list(ownerID: Int, taggedWith tagID: Int? = nil) async throws -> [FriendListItem] {
         let rows = try await database.query(
             """
             SELECT u.id, f.nickname, u.nickname, u.username, u.avatar, f.star, f.isblack
             FROM friends f JOIN users u ON u.id = f.friend_id
-            WHERE f.user_id = \(ownerID)
+            WHERE f.user_id = \(ownerID) AND (\(tagID)::bigint IS NULL OR EXISTS (
+                SELECT 1 FROM friend_tags ft WHERE ft.friend_row_id = f.id AND ft.tag_id = \(tagID)
+            ))
             """
         )
         return try rows.collect().map { row in
@@ -122,6 +124,21 @@ public struct FriendStore: Sendable {
             )
             return true
         }
+    }
+
+    /// Ends the friendship in both directions; `false` when `friendID` is not a friend of `ownerID`.
+    /// The tags on either row go with it (`friend_tags` cascades); the tags themselves and the
+    /// messages stay.
+    public func destroy(ownerID: Int, friendID: Int) async throws -> Bool {
+        let rows = try await database.query(
+            """
+            DELETE FROM friends
+            WHERE (user_id = \(ownerID) AND friend_id = \(friendID)) OR (user_id = \(friendID) AND friend_id = \(ownerID))
+            RETURNING user_id
+            """
+        )
+        for try await owner in rows.decode(Int.self) where owner == ownerID { return true }
+        return false
     }
 
     /// Runs an `UPDATE … RETURNING` and tells whether it changed a row.

@@ -1,7 +1,8 @@
 import Hummingbird
 
 /// `GET /friend/list`, `GET /friend/read/:id`, `POST /friend/set…/:id` and `GET /tag/list`
-/// (API.md §4, Friends). `:id` is the friend's user id.
+/// (API.md §4, Friends), `POST /friend/destroy` and `GET /tag/read/:id` (docs/api.md §4). The `:id`
+/// of `/friend/…` is the friend's user id.
 public struct FriendsController: Sendable {
     let friends: FriendStore
     let tags: TagStore
@@ -22,9 +23,11 @@ public struct FriendsController: Sendable {
             .post("setstar/:id", use: setStar)
             .post("setmomentauth/:id", use: setMomentAuth)
             .post("setremarktag/:id", use: setRemarkTag)
+            .post("destroy", use: destroy)
         router.group("tag")
             .add(middleware: authentication)
             .get("list", use: tagList)
+            .get("read/:id", use: tagRead)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Envelope<FriendList> {
@@ -75,6 +78,20 @@ public struct FriendsController: Sendable {
         return Envelope(try await tags.tags(of: me))
     }
 
+    @Sendable func destroy(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
+        let me = try context.requireIdentity().userID
+        let friendID = try await RequestFields.parse(request).int(ContactFields.friendID)
+        guard try await friends.destroy(ownerID: me, friendID: friendID) else { throw ParleyError(.notFound) }
+        return Envelope(.ok, for: context)
+    }
+
+    @Sendable func tagRead(_ request: Request, context: AppRequestContext) async throws -> Envelope<TagMembers> {
+        let me = try context.requireIdentity().userID
+        let tagID = try context.integerParameter(ContactFields.tagPathID, minimum: 1)
+        guard let tag = try await tags.tag(id: tagID, ownerID: me) else { throw ParleyError(.notFound) }
+        return Envelope(TagMembers(tag: tag, friends: try await friends.list(ownerID: me, taggedWith: tag.id)))
+    }
+
     /// What every `POST /friend/set…/:id` does: reads who asks, the friend (`:id`) and the body,
     /// lets `change` validate and write, and answers `"ok"`, or 404 when `change` found no row to
     /// change.
@@ -87,6 +104,6 @@ public struct FriendsController: Sendable {
         let friendID = try context.integerParameter(ContactFields.friendPathID, minimum: 1)
         let fields = try await RequestFields.parse(request)
         guard try await change(me, friendID, fields) else { throw ParleyError(.notFound) }
-        return Envelope(.ok, for: request)
+        return Envelope(.ok, for: context)
     }
 }

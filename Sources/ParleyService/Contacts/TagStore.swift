@@ -22,6 +22,13 @@ public struct TagStore: Sendable {
         return tags
     }
 
+    /// The tag `id` if it is one of `ownerID`'s.
+    public func tag(id: Int, ownerID: Int) async throws -> Tag? {
+        let rows = try await database.query("SELECT id, name FROM tags WHERE id = \(id) AND user_id = \(ownerID)")
+        for try await (id, name) in rows.decode((Int, String).self) { return Tag(id: id, name: name) }
+        return nil
+    }
+
     /// Makes `names` the owner's tags on one of their friend rows, inside the caller's transaction:
     /// creates the owner's missing tags, links them, and unlinks the others.
     ///

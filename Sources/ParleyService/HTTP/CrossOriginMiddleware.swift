@@ -10,7 +10,7 @@ public struct CrossOriginMiddleware<Context: RequestContext>: RouterMiddleware {
     /// `nil` allows every origin.
     let allowedOrigins: Set<String>?
 
-    static var allowHeaders: String { "Accept, Accept-Language, Authorization, Content-Type, Origin, token" }
+    static var allowHeaders: String { "Accept, Accept-Language, Authorization, Content-Type, Origin, token, X-Parley-Language" }
     static var allowMethods: String { "GET, POST, OPTIONS" }
 
     /// `nil` when CORS is off (`origins` is empty).
@@ -42,6 +42,8 @@ public struct CrossOriginMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func decorate(_ response: inout Response, origin: String) {
+        // A browser client may read a renewed token (docs/api.md §2) only when it is exposed.
+        response.headers[.accessControlExposeHeaders] = "X-Parley-Token"
         if allowedOrigins == nil {
             response.headers[.accessControlAllowOrigin] = "*"
         } else {

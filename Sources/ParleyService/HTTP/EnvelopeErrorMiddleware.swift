@@ -4,21 +4,30 @@ import Logging
 /// Turns every error a route throws into the failure envelope (API.md §1), in the request's
 /// language, so that nothing internal ever reaches a client.
 ///
+/// It settles that language first (``AppRequestContext/language``), so routes answer their success
+/// texts in it too.
+///
 /// Errors that are not Parley's own are logged with the request id and answered with a generic
 /// 500; Hummingbird's own HTTP errors (unknown route, body too large) keep their meaning.
-public struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+public struct EnvelopeErrorMiddleware: RouterMiddleware {
+    let negotiation: LanguageNegotiation
+
+    public init(negotiation: LanguageNegotiation) {
+        self.negotiation = negotiation
+    }
 
     public func handle(
         _ request: Request,
-        context: Context,
-        next: (Request, Context) async throws -> Response
+        context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
+        var context = context
+        context.language = Language(request: request, negotiation: negotiation)
         do {
             return try await next(request, context)
         } catch {
             let code = Self.errorCode(for: error, logger: context.logger)
-            let body = FailureBody(data: code.text(in: Language(request: request)), code: code.code)
+            let body = FailureBody(data: code.text(in: context.language), code: code.code)
             return try JSONBody.response(status: code.status, body: body)
         }
     }

@@ -20,6 +20,8 @@ public enum ErrorCode: Sendable, Equatable {
     case recipientDisabled
     /// `POST /chat/recall`: the message is older than two minutes.
     case recallExpired
+    /// `POST /upload`: not multipart, malformed or cut short, or without a `files` part.
+    case noFile
     // 401
     case unauthenticated
     case tokenInvalid
@@ -43,8 +45,17 @@ public enum ErrorCode: Sendable, Equatable {
     case reportExists
     // 413
     case payloadTooLarge
+    /// `POST /upload`: over the limit of the file's kind.
+    case fileTooLarge(MediaKind)
+    // 415
+    /// `POST /upload`: the bytes are no image, audio or video Parley takes.
+    case unsupportedMedia
+    /// `POST /upload`: the part's `Content-Type` names another kind than its bytes are.
+    case mediaTypeMismatch
     // 422
     case validation(ValidationFailure)
+    /// `POST /upload`: an image over ``ImageLimits/maximumSide``, or whose size cannot be read.
+    case imageTooLarge
     // 429
     case rateLimited
     // 500
@@ -55,14 +66,15 @@ public enum ErrorCode: Sendable, Equatable {
     public var status: HTTPResponse.Status {
         switch self {
         case .badRequest, .malformedBody, .unsupportedContentType, .loginFailed, .wrongPassword,
-            .cannotAddSelf, .cannotReportSelf, .notFriend, .recipientDisabled, .recallExpired:
+            .cannotAddSelf, .cannotReportSelf, .notFriend, .recipientDisabled, .recallExpired, .noFile:
             .badRequest
         case .unauthenticated, .tokenInvalid, .tokenExpired: .unauthorized
         case .userDisabled, .forbidden: .forbidden
         case .routeNotFound, .notFound, .userNotFound, .applyTargetNotFound, .reportedNotFound: .notFound
         case .usernameTaken, .alreadyFriends, .applyExists, .reportExists: .conflict
-        case .payloadTooLarge: .contentTooLarge
-        case .validation: .unprocessableContent
+        case .payloadTooLarge, .fileTooLarge: .contentTooLarge
+        case .unsupportedMedia, .mediaTypeMismatch: .unsupportedMediaType
+        case .validation, .imageTooLarge: .unprocessableContent
         case .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
         case .unavailable: .serviceUnavailable
@@ -80,6 +92,11 @@ public enum ErrorCode: Sendable, Equatable {
         case .notFriend: "not_friend"
         case .recipientDisabled: "recipient_disabled"
         case .recallExpired: "recall_expired"
+        case .noFile: "no_file"
+        case .fileTooLarge: "file_too_large"
+        case .unsupportedMedia: "unsupported_media"
+        case .mediaTypeMismatch: "media_type_mismatch"
+        case .imageTooLarge: "image_too_large"
         case .forbidden: "forbidden"
         case .unauthenticated: "unauthenticated"
         case .tokenInvalid: "token_invalid"
@@ -124,6 +141,20 @@ public enum ErrorCode: Sendable, Equatable {
         case (.recipientDisabled, .english): "The recipient is disabled"
         case (.recallExpired, .chinese): "消息发送已超过2分钟，无法撤回"
         case (.recallExpired, .english): "Messages can be recalled within 2 minutes only"
+        case (.noFile, .chinese): "请选择要上传的文件"
+        case (.noFile, .english): "Choose a file to upload"
+        case (.fileTooLarge(.image), .chinese): "图片不能超过 \(MediaKind.image.sizeLimitInMB) MB"
+        case (.fileTooLarge(.image), .english): "Images may be \(MediaKind.image.sizeLimitInMB) MB at most"
+        case (.fileTooLarge(.audio), .chinese): "音频不能超过 \(MediaKind.audio.sizeLimitInMB) MB"
+        case (.fileTooLarge(.audio), .english): "Audio files may be \(MediaKind.audio.sizeLimitInMB) MB at most"
+        case (.fileTooLarge(.video), .chinese): "视频不能超过 \(MediaKind.video.sizeLimitInMB) MB"
+        case (.fileTooLarge(.video), .english): "Videos may be \(MediaKind.video.sizeLimitInMB) MB at most"
+        case (.unsupportedMedia, .chinese): "只能上传图片、音频或视频"
+        case (.unsupportedMedia, .english): "Only images, audio and video can be uploaded"
+        case (.mediaTypeMismatch, .chinese): "文件内容与类型不符"
+        case (.mediaTypeMismatch, .english): "The file's content does not match its type"
+        case (.imageTooLarge, .chinese): "图片尺寸不能超过 \(ImageLimits.maximumSide)×\(ImageLimits.maximumSide)"
+        case (.imageTooLarge, .english): "Images may be \(ImageLimits.maximumSide)×\(ImageLimits.maximumSide) pixels at most"
         case (.forbidden, .chinese): "只能撤回自己的消息"
         case (.forbidden, .english): "You can recall only your own messages"
         case (.unauthenticated, .chinese): "您没有权限访问该接口!"
@@ -186,7 +217,7 @@ public enum SuccessText: Sendable {
 
 extension Envelope where Payload == String {
     /// A success whose data is a sentence from the catalogue, in the request's language.
-    public init(_ text: SuccessText, for request: Request) {
-        self.init(text.text(in: Language(request: request)))
+    public init(_ text: SuccessText, for context: AppRequestContext) {
+        self.init(text.text(in: context.language))
     }
 }

@@ -18,6 +18,8 @@ public enum ValidationFailure: Sendable, Equatable {
     case nulCharacter(Field)
     /// A number outside its bounds (`max` is `nil` for "at least `min`"), such as a page number.
     case outOfRange(Field, value: String, min: Int, max: Int?)
+    /// Not the URL of an image uploaded with `POST /upload` (an avatar).
+    case notUploadedImage(Field, value: String)
 
     func text(in language: Language) -> String {
         switch language {
@@ -48,6 +50,8 @@ public enum ValidationFailure: Sendable, Equatable {
             "\(field.chinese) 的值 `\(value)` 必须 在 \(min) 和 \(max) 之间"
         case .outOfRange(let field, let value, let min, nil):
             "\(field.chinese) 的值 `\(value)` 必须 大于等于 \(min)"
+        case .notUploadedImage(let field, let value):
+            "\(field.chinese) 的值 `\(value)` 不是上传的图片"
         }
     }
 
@@ -73,6 +77,8 @@ public enum ValidationFailure: Sendable, Equatable {
             "\(field.english) value `\(value)` must be between \(min) and \(max)"
         case .outOfRange(let field, let value, let min, nil):
             "\(field.english) value `\(value)` must be at least \(min)"
+        case .notUploadedImage(let field, let value):
+            "\(field.english) value `\(value)` is not an uploaded image"
         }
     }
 }

@@ -76,7 +76,7 @@ struct AdminController: Sendable {
         let user = try await existingUser(context)
         try await redis { try await accounts.supersede(userID: user.id, reason: .kicked) }
         context.logger.notice("Operator kicked an account", metadata: ["user.id": "\(user.id)"])
-        return Envelope(.ok, for: request)
+        return Envelope(.ok, for: context)
     }
 
     /// Disables the account in PostgreSQL first (its token stops working at once, on every node),
@@ -88,14 +88,14 @@ struct AdminController: Sendable {
         authenticator.sessionsRevoked(userID: user.id)
         try await redis { try await accounts.supersede(userID: user.id, reason: .userDisabled) }
         context.logger.notice("Operator disabled an account", metadata: ["user.id": "\(user.id)"])
-        return Envelope(.ok, for: request)
+        return Envelope(.ok, for: context)
     }
 
     @Sendable func enable(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
         let user = try await existingUser(context)
         try await users.setStatus(userID: user.id, enabled: true)
         context.logger.notice("Operator enabled an account", metadata: ["user.id": "\(user.id)"])
-        return Envelope(.ok, for: request)
+        return Envelope(.ok, for: context)
     }
 
     private func existingUser(_ context: AppRequestContext) async throws -> User {

@@ -74,13 +74,45 @@ struct RegistrationTests {
         }
     }
 
-    @Test func speaksEnglishWhenAsked() async throws {
+    /// API.md §1 by default: `Accept-Language: en` (its first preference) answers in English; the
+    /// explicit `?lang` and `X-Parley-Language` win over it (docs/api.md §1).
+    @Test func negotiatesTheLanguageOnAcceptLanguageByDefault() async throws {
         try await withParley { client in
-            let answer = try await client.request(.post, "/reg", json: #"{"username":"abc"}"#, headers: [.acceptLanguage: "en-US,en;q=0.9"])
-            #expect(answer.status == .unprocessableContent)
-            #expect(answer.data.string == "username must be between 5 and 20 long")
+            let browser = try await client.request(.post, "/reg", json: Self.shortName, headers: [.acceptLanguage: "en-US,en;q=0.9"])
+            #expect(browser.data.string == Self.english)
+            let preferringChinese = try await client.request(
+                .post, "/reg", json: Self.shortName, headers: [.acceptLanguage: "zh-CN,en;q=0.5"]
+            )
+            #expect(preferringChinese.data.string == Self.chinese)
+            let chosenChinese = try await client.request(.post, "/reg?lang=zh-CN", json: Self.shortName, headers: [.acceptLanguage: "en"])
+            #expect(chosenChinese.data.string == Self.chinese)
+            let headerChinese = try await client.request(
+                .post, "/reg", json: Self.shortName, headers: [.acceptLanguage: "en", .parleyLanguage: "zh"]
+            )
+            #expect(headerChinese.data.string == Self.chinese)
+            #expect(Set([browser.code, preferringChinese.code, chosenChinese.code]) == ["validation_failed"])
         }
     }
+
+    /// `PARLEY_LANGUAGE_NEGOTIATION=explicit`: `Accept-Language` alone, as iOS sends it, keeps the
+    /// Chinese texts the old client compares; `?lang` and `X-Parley-Language` still switch.
+    @Test func speaksEnglishOnlyWhenAskedExplicitlyIfSoConfigured() async throws {
+        var configuration = TestEnvironment.configuration()
+        configuration.languageNegotiation = .explicit
+        try await withParley(configuration) { client in
+            let iOS = try await client.request(.post, "/reg", json: Self.shortName, headers: [.acceptLanguage: "en-US,en;q=0.9"])
+            #expect(iOS.data.string == Self.chinese)
+            let header = try await client.request(.post, "/reg", json: Self.shortName, headers: [.parleyLanguage: "en-US"])
+            #expect(header.data.string == Self.english)
+            let query = try await client.request(.post, "/reg?lang=en", json: Self.shortName, headers: [.parleyLanguage: "zh"])
+            #expect(query.data.string == Self.english)
+            #expect(Set([iOS.code, header.code, query.code]) == ["validation_failed"])
+        }
+    }
+
+    static let shortName = #"{"username":"abc"}"#
+    static let english = "username must be between 5 and 20 long"
+    static let chinese = "用户名 的长度 必须 在 5 和 20 之间"
 
     @Test func acceptsFormBodies() async throws {
         try await withParley { client in

@@ -24,6 +24,26 @@ struct ConfigurationTests {
         #expect(configuration.logLevel == .info)
         #expect(!configuration.nodeID.isEmpty)
         #expect(configuration.corsOrigins == nil)
+        #expect(configuration.languageNegotiation == .acceptLanguage)
+        #expect(configuration.mediaURL == nil)
+    }
+
+    @Test func readsTheMediaBucketWithTheEnvironmentsCredentials() throws {
+        let local = try #require(try configuration([
+            "PARLEY_MEDIA_URL": "s3://media/parley/?endpoint=http://127.0.0.1:9000&region=eu-west-1",
+            "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret",
+        ]).mediaURL)
+        #expect(local.bucket == "media")
+        #expect(local.keyPrefix == "parley/")
+        #expect(local.region == "eu-west-1")
+        #expect(local.credentials == .init(accessKeyID: "id", secretAccessKey: "secret"))
+        #expect(local.url(path: local.path(of: "media/ab"), query: "") == "http://127.0.0.1:9000/media/parley/media/ab")
+
+        let aws = try #require(try configuration([
+            "PARLEY_MEDIA_URL": "s3://media?access_key_id=qid&secret_access_key=qsecret", "AWS_ACCESS_KEY_ID": "id",
+        ]).mediaURL)
+        #expect(aws.credentials == .init(accessKeyID: "qid", secretAccessKey: "qsecret"))
+        #expect(aws.url(path: aws.path(of: "media/ab"), query: "x=1") == "https://media.s3.us-east-1.amazonaws.com/media/ab?x=1")
     }
 
     @Test func readsEveryVariable() throws {
@@ -35,7 +55,7 @@ struct ConfigurationTests {
             "PARLEY_LOG_LEVEL": "debug", "PARLEY_LOG_FORMAT": "json", "PARLEY_CORS_ORIGINS": "https://a.example, https://b.example",
             "PARLEY_SOCKET_RATE": "0", "PARLEY_REG_RATE": "5", "PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,::1",
             "PARLEY_ADVERTISE_ADDRESS": "10.0.0.7:8080", "PARLEY_REQUEST_HEAD_TIMEOUT": "3", "PARLEY_IDLE_TIMEOUT": "20",
-            "PARLEY_CONNECTIONS_PER_ADDRESS": "50",
+            "PARLEY_CONNECTIONS_PER_ADDRESS": "50", "PARLEY_LANGUAGE_NEGOTIATION": "explicit",
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
@@ -59,12 +79,16 @@ struct ConfigurationTests {
         #expect(configuration.idleTimeout == .seconds(20))
         #expect(configuration.connectionsPerAddress == 50)
         #expect(configuration.advertiseAddress == "10.0.0.7:8080")
+        #expect(configuration.languageNegotiation == .explicit)
     }
 
     @Test(arguments: [
         ["PARLEY_PORT": "http"], ["PARLEY_PORT": "70000"], ["PARLEY_BCRYPT_COST": "3"], ["PARLEY_LOG_LEVEL": "loud"],
         ["PARLEY_HEARTBEAT": "10", "PARLEY_PRESENCE_TTL": "5"], ["PARLEY_LOG_FORMAT": "xml"],
         ["PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,nginx"], ["PARLEY_REQUEST_HEAD_TIMEOUT": "0"],
+        ["PARLEY_LANGUAGE_NEGOTIATION": "off"], ["PARLEY_MEDIA_URL": "http://127.0.0.1:9000/media"],
+        ["PARLEY_MEDIA_URL": "s3://media?endpoint=ftp://x", "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"],
+        ["PARLEY_MEDIA_URL": "s3://media?endpoint=http://127.0.0.1:9000"],  // no credentials
         // Replaced: a node must not start believing every peer's X-Real-IP, nor silently ignore it.
         ["PARLEY_TRUST_PROXY": "1"],
     ])

@@ -27,13 +27,15 @@ struct RouteFuzzTests {
         (.post, "/friend/setmomentauth/1"), (.post, "/friend/setremarktag/1"), (.get, "/tag/list"),
         (.post, "/report/save"), (.post, "/chat/send"), (.post, "/chat/getmessage"), (.post, "/chat/recall"),
         (.get, "/"), (.get, "/health"),
+        (.post, "/user/update"), (.post, "/friend/destroy"), (.get, "/tag/read/1"), (.post, "/token/refresh"),
+        (.post, "/upload"), (.get, "/media/abc"),
     ]
 
     /// The field names the routes read, so random bodies hit real validation paths.
     static let keys = [
         "username", "password", "repassword", "keyword", "friend_id", "nickname", "lookme", "lookhim", "status",
         "isblack", "star", "tags", "reported_id", "reported_type", "content", "category", "to_id", "chat_type",
-        "type", "data", "options", "id", "extra",
+        "type", "data", "options", "id", "extra", "avatar", "sex", "sign", "area", "files",
     ]
 
     static let strings = [

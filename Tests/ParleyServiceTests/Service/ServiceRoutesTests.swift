@@ -89,8 +89,11 @@ struct ServiceRoutesTests {
             #expect(preflight.status == .noContent)
             #expect(preflight.headers[.accessControlAllowOrigin] == "*")
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("token") == true)
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("X-Parley-Language") == true)
             let get = try await client.client.execute(uri: "/", method: .get, headers: [.origin: "https://app.example"]) { $0 }
             #expect(get.headers[.accessControlAllowOrigin] == "*")
+            // A browser client may read a renewed token (docs/api.md §2).
+            #expect(get.headers[.accessControlExposeHeaders] == "X-Parley-Token")
         }
         var configuration = TestEnvironment.configuration()
         configuration.corsOrigins = ["https://app.example"]

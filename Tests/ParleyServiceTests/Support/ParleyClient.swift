@@ -8,6 +8,7 @@ import HummingbirdTesting
 struct Answer: Sendable {
     let status: HTTPResponse.Status
     let body: JSONValue
+    var headers: HTTPFields = [:]
 
     var msg: String? { body["msg"].string }
     var data: JSONValue { body["data"] }
@@ -35,7 +36,7 @@ struct ParleyClient: Sendable {
             body: json.map { ByteBuffer(string: $0) }
         ) { response in
             let body = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: response.body))) ?? .null
-            return Answer(status: response.status, body: body)
+            return Answer(status: response.status, body: body, headers: response.headers)
         }
     }
 
