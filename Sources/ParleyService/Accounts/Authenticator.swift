@@ -53,9 +53,9 @@ public struct Authenticator: Sendable {
     }
 
     /// Why each identity's session or user lets nobody in, asking PostgreSQL once for all of them
-    /// (never the cache); the identities still valid are not in the answer.
-    public func refusals(of identities: [TokenIdentity]) async throws -> [UUID: Refusal] {
-        let states = try await sessions.states(of: identities)
+    /// (never the cache), through `runner` if given; the identities still valid are not in the answer.
+    public func refusals(of identities: [TokenIdentity], on runner: (any QueryRunner)? = nil) async throws -> [UUID: Refusal] {
+        let states = try await sessions.states(of: identities, on: runner)
         var refusals: [UUID: Refusal] = [:]
         for identity in identities {
             switch states[identity.sessionID] {

@@ -154,14 +154,17 @@ public struct SessionStore: Sendable {
 
     /// The state of each token's session and user, in one query however many there are: the
     /// sockets that connect together are checked together. Keyed by session id.
-    public func states(of identities: [TokenIdentity]) async throws -> [UUID: SessionState] {
-        let rows = try await database.query(
+    /// - Parameter runner: where the query runs; the pool unless given.
+    public func states(of identities: [TokenIdentity], on runner: (any QueryRunner)? = nil) async throws -> [UUID: SessionState] {
+        let rows = try await (runner ?? database).query(
             """
             SELECT t.session_id, t.user_id, u.status, s.id IS NOT NULL AND s.revoked_at IS NULL AND s.expires_at > now()
             FROM unnest(\(identities.map(\.sessionID))::uuid[], \(identities.map(\.userID))::bigint[]) AS t (session_id, user_id)
             LEFT JOIN users u ON u.id = t.user_id
             LEFT JOIN sessions s ON s.id = t.session_id AND s.user_id = t.user_id
-            """
+            """,
+            file: #fileID,
+            line: #line
         )
         var states: [UUID: SessionState] = [:]
         for try await (sessionID, userID, status, active) in rows.decode((UUID, Int, Int16?, Bool).self) {

@@ -86,6 +86,7 @@ public func buildNode(
         subscriber: dependencies.subscriber,
         courier: MessageCourier(messages: dependencies.messages, logger: logger),
         authenticator: dependencies.authenticator,
+        sessionChecksConnection: try DedicatedConnection(url: configuration.databaseURL, logger: logger),
         readiness: dependencies.readiness,
         configuration: configuration,
         logger: logger

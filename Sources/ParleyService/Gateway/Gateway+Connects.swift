@@ -8,13 +8,14 @@ extension Gateway {
     /// Sockets per session query and per claim script at most.
     static let connectBatch = 500
 
-    /// Checks the sessions of the sockets whose tokens were verified, one query per batch.
+    /// Checks the sessions of the sockets whose tokens were verified, one query per batch, on the
+    /// gateway's own connection (``DedicatedConnection``).
     func runSessionChecks() async {
         await sessionChecks.run(maximumBatch: Self.connectBatch) { batch in
             // Taken before asking: a revocation the answer does not show is announced after this.
             let confirmation = try? await subscriber.confirmation(of: presence.keys.sessionsChannel)
             do {
-                let refusals = try await authenticator.refusals(of: batch.map(\.identity))
+                let refusals = try await authenticator.refusals(of: batch.map(\.identity), on: sessionChecksConnection)
                 for refusal in refusals.values { metrics.connectRefused(refusal.closeReason.rawValue) }
                 update { machine in
                     batch.flatMap { socket in

@@ -10,25 +10,27 @@ import Synchronization
 /// ``GatewayStateMachine`` with what sockets, PostgreSQL and Redis report, and performs the
 /// actions it decides.
 ///
-/// Its parts, one file each: the socket lifecycle and the actions (here); the connect steps done
-/// in batches — session checks, claims, subscriber syncs (`Gateway+Connects`); the account
-/// channels' events (`Gateway+AccountEvents`); the session checks of open sockets
-/// (`Gateway+Sessions`); the node's heartbeat (``NodeHeartbeat``); subscription batching
-/// (``SubscriptionBatcher``). Every job a socket step starts runs in the gateway's ``WorkQueue``,
-/// and every batch loop in its service run: a drain cancels and awaits them before the node
-/// deregisters.
+/// Its parts, one file each: the socket lifecycle, the actions and subscriptions (here); the
+/// connect steps done in batches — session checks, claims, subscriber syncs (`Gateway+Connects`);
+/// the account channels' events (`Gateway+AccountEvents`); the session checks of open sockets
+/// (`Gateway+Sessions`); the node's heartbeat (``NodeHeartbeat``). Every job a socket step starts
+/// runs in the gateway's ``WorkQueue``, and every batch loop (``BatchQueue``) in its service run: a
+/// drain cancels and awaits them before the node deregisters.
 public final class Gateway: SocketLifecycleDelegate, Service {
     let presence: ClusterPresence
     let subscriber: RedisSubscriber
     let courier: MessageCourier
     let authenticator: Authenticator
+    /// The connect path's session checks run on it, not through the pool.
+    let sessionChecksConnection: DedicatedConnection
     let readiness: Readiness
     let configuration: ParleyConfiguration
     let logger: Logger
     let metrics = NodeMetrics()
     let state = Mutex(GatewayStateMachine())
     let work = WorkQueue(maximumRunning: Gateway.maximumRunningJobs)
-    let subscriptions = SubscriptionBatcher()
+    /// Each account's wish to be subscribed (`true`) or not, in the order the machine decided them.
+    let subscriptions = BatchQueue<(userID: Int, subscribed: Bool)>()
     let sessionChecks = BatchQueue<(connection: UInt64, identity: TokenIdentity)>()
     let claims = BatchQueue<(userID: Int, connection: UInt64)>()
     let eventSyncs = BatchQueue<UInt64>()
@@ -53,6 +55,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         subscriber: RedisSubscriber,
         courier: MessageCourier,
         authenticator: Authenticator,
+        sessionChecksConnection: DedicatedConnection,
         readiness: Readiness,
         configuration: ParleyConfiguration,
         logger: Logger
@@ -61,6 +64,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         self.subscriber = subscriber
         self.courier = courier
         self.authenticator = authenticator
+        self.sessionChecksConnection = sessionChecksConnection
         self.readiness = readiness
         self.configuration = configuration
         self.logger = logger
@@ -125,9 +129,9 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             case .checkSession(let connection, let identity):
                 sessionChecks.append((connection, identity))
             case .subscribe(let userID):
-                subscriptions.request(userID, subscribed: true)
+                subscriptions.append((userID, true))
             case .unsubscribe(let userID):
-                subscriptions.request(userID, subscribed: false)
+                subscriptions.append((userID, false))
             case .claim(let connection, let userID):
                 claims.append((userID, connection))
             case .syncEvents(let connection):
@@ -213,7 +217,12 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     /// Sends the machine's subscription changes to Redis in batches, and tells it the outcome.
     private func runSubscriptions() async {
-        await subscriptions.run { subscribe, unsubscribe in
+        await subscriptions.run(maximumBatch: .max) { wishes in
+            // Only the latest wish per account counts, so a quick unsubscribe and subscribe can
+            // never end unsubscribed.
+            let latest = Dictionary(wishes.map { ($0.userID, $0.subscribed) }, uniquingKeysWith: { _, later in later })
+            let subscribe = latest.filter(\.value).map(\.key)
+            let unsubscribe = latest.filter { !$0.value }.map(\.key)
             if !unsubscribe.isEmpty {
                 try? await subscriber.unsubscribe(unsubscribe.map(presence.keys.userChannel))
             }
@@ -255,6 +264,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             handledEvents.finish()
             group.cancelAll()
         }
+        await sessionChecksConnection.close()
         do {
             try await presence.registry.deregister()
         } catch {
