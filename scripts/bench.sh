@@ -4,7 +4,7 @@
 #
 #   scripts/bench.sh              full sizes, RUNS=3 runs of each scenario
 #   SIZE=tiny scripts/bench.sh    tiny sizes, one run (checks the script itself)
-#   ONLY="kick push" scripts/bench.sh   a subset of: kick push message http storm idle cluster
+#   ONLY="kick push" scripts/bench.sh   a subset of: kick push message http storm idle cluster peer
 #   BUILD=0 scripts/bench.sh      use the release binaries already built
 #   PROFILE="http storm" scripts/bench.sh   also sample node 1 with `perf record -g` during those
 #                                 scenarios: <scenario>.perf.data and a report <scenario>.perf.txt
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 size="${SIZE:-full}"
 runs="${RUNS:-3}"
-only="${ONLY:-kick push message http storm idle cluster}"
+only="${ONLY:-kick push message http storm idle cluster peer}"
 base_port="${BENCH_PORT:-18200}"
 if [ "$size" = tiny ]; then
     runs="${RUNS:-1}"
@@ -174,5 +174,21 @@ if wants cluster; then
 fi
 
 stop_nodes
+
+# The old backend (Node + ws + pg: ../shared/peers/seed-node) and Parley, each with its own
+# PostgreSQL (and Redis), through the same client, one after the other in this invocation.
+peer_dir="${PEER_DIR:-../shared/peers/seed-node}"
+if wants peer; then
+    if [ -x "$peer_dir/run.sh" ] && [ "$size" != tiny ]; then
+        echo "bench: peer: the old backend and Parley, $runs runs each ($peer_dir)" >&2
+        RUNS="$runs" RESULTS="$PWD/$out/peer-old" "$peer_dir/run.sh" >"$out/peer-old.log" 2>&1 || echo "  peer: old backend failed (see $out/peer-old.log)"
+        RUNS="$runs" RESULTS="$PWD/$out/peer-parley" PARLEY_BIN="$bin/parley" SQL_DIR="$PWD/sql" "$peer_dir/run-parley.sh" \
+            >"$out/peer-parley.log" 2>&1 || echo "  peer: Parley failed (see $out/peer-parley.log)"
+        python3 scripts/bench/peer_summary.py "$out/peer-old" "$out/peer-parley" | tee "$out/peer.md"
+    else
+        echo "bench: peer: skipped ($peer_dir/run.sh not found, or SIZE=tiny)" >&2
+    fi
+fi
+
 python3 scripts/bench/summarize.py "$results" | tee "$out/summary.md"
 echo "bench: results in $out" >&2
