@@ -13,6 +13,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from conftest import HEARTBEAT, PRESENCE_TTL, SECRET, free_port, wait_until
 from sockets import Socket
 from test_chat import Person, befriend, connect, send
@@ -241,16 +243,20 @@ def test_a_socket_whose_kick_was_lost_takes_no_message_meant_for_the_next_sessio
     assert frames == [{"msg": "ok", "data": message}]
 
 
-def test_a_login_between_a_sockets_session_check_and_its_claim_closes_the_socket(spawn, redis):
-    """Issue 14's protocol: a socket's session is checked once, before its claim. A login elsewhere
-    that commits after that check and supersedes in Redis before the claim gets an older generation
-    than the claim, so its kick cannot close the socket: the node must learn of it from the
-    revocation announced on `{p}sessions` before the claim, and ask PostgreSQL again."""
+@pytest.mark.parametrize("cached", [False, True], ids=["checked", "cached"])
+def test_a_login_between_a_sockets_session_check_and_its_claim_closes_the_socket(spawn, redis, cached):
+    """Issue 14's protocol: a socket's session is checked once, before its claim — in PostgreSQL,
+    or in the session cache when a socket of the same session was checked a moment ago. A login
+    elsewhere that commits after that check and supersedes in Redis before the claim gets an older
+    generation than the claim, so its kick cannot close the socket: the node must learn of it from
+    the revocation announced on `{p}sessions` before the claim, and ask PostgreSQL again."""
     other = spawn("node-direct")
     with behind_a_fault_proxy(redis) as (url, fault):
         node = spawn("node-held", PARLEY_REDIS_URL=url)
         account = node.sign_up()
         token = node.login(account)
+        if cached:  # its answer stays in the node's session cache for 5 s
+            live_socket(node, redis, account, token).close()
         fault("cut", "up")  # the node's subscribe and claim wait; what Redis publishes still arrives
         socket = Socket(node.ws, token)
         time.sleep(0.5)  # its session is checked in PostgreSQL (not behind the proxy): active

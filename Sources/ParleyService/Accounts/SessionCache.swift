@@ -1,4 +1,5 @@
 import Foundation
+import NIORedis
 import Synchronization
 
 /// The sessions this node found active in PostgreSQL a moment ago, so that the requests of one
@@ -18,16 +19,25 @@ import Synchronization
 /// stayed connected (Redis unreachable for the revoking node only) reaches this node when the entry
 /// expires, after at most ``lifetime``. Only active sessions are cached; a refusal always comes
 /// from PostgreSQL.
+///
+/// Sockets use an entry only if it was stored while the subscriber was on the connection on which
+/// `{p}sessions` is confirmed now (``isActive(userID:sessionID:confirmedOn:now:)``): then every
+/// revocation announced since its PostgreSQL answer either removed it already or has yet to be
+/// handled, and the socket's sync after its claim waits for that (``GatewayStateMachine/SessionCheck``).
 public final class SessionCache: Sendable {
     /// Taken before asking PostgreSQL; a store with a ticket older than the last invalidation is
     /// ignored.
     public struct Ticket: Sendable {
         fileprivate let epoch: UInt64
+        fileprivate let confirmation: RedisSubscriber.Confirmation?
     }
 
     private struct Entry {
         let sessionID: UUID
         let expiry: ContinuousClock.Instant
+        /// The subscriber's connection on which `{p}sessions` was confirmed before PostgreSQL was
+        /// asked, when known.
+        let confirmation: RedisSubscriber.Confirmation?
     }
 
     private struct State {
@@ -59,9 +69,23 @@ public final class SessionCache: Sendable {
         }
     }
 
+    /// For a socket: whether `sessionID` is the account's session PostgreSQL called active within
+    /// ``lifetime``, in an answer stored while `{p}sessions` was confirmed on `confirmation`'s
+    /// connection.
+    func isActive(
+        userID: Int, sessionID: UUID, confirmedOn confirmation: RedisSubscriber.Confirmation, now: ContinuousClock.Instant = .now
+    ) -> Bool {
+        state.withLock { state in
+            guard state.isTrusted, let entry = state.entries[userID] else { return false }
+            return entry.sessionID == sessionID && entry.expiry > now && entry.confirmation == confirmation
+        }
+    }
+
     /// A ticket for storing what PostgreSQL is about to answer; `nil` while the cache is not used.
-    public func ticket() -> Ticket? {
-        state.withLock { $0.isTrusted ? Ticket(epoch: $0.epoch) : nil }
+    /// - Parameter confirmation: the subscriber's connection on which `{p}sessions` was confirmed
+    ///   before asking, if known: only then can sockets use the answer.
+    public func ticket(confirmation: RedisSubscriber.Confirmation? = nil) -> Ticket? {
+        state.withLock { $0.isTrusted ? Ticket(epoch: $0.epoch, confirmation: confirmation) : nil }
     }
 
     /// Remembers that PostgreSQL called `sessionID` active, unless an invalidation came after `ticket`.
@@ -74,7 +98,7 @@ public final class SessionCache: Sendable {
                 state.entries = state.entries.filter { $0.value.expiry > now }
                 guard state.entries.count < capacity else { return }
             }
-            state.entries[userID] = Entry(sessionID: sessionID, expiry: now + lifetime)
+            state.entries[userID] = Entry(sessionID: sessionID, expiry: now + lifetime, confirmation: ticket.confirmation)
         }
     }
 

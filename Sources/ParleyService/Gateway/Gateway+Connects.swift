@@ -8,15 +8,27 @@ extension Gateway {
     /// Sockets per session query and per claim script at most.
     static let connectBatch = 500
 
-    /// Checks the sessions of the sockets whose tokens were verified, one query per batch, on the
-    /// gateway's own connection (``DedicatedConnection``).
+    /// Checks the sessions of the sockets whose tokens were verified: in the ``SessionCache`` when
+    /// it holds an answer the node has been able to hear revocations of since, else in one query
+    /// per batch on the gateway's own connection (``DedicatedConnection``).
     func runSessionChecks() async {
         await sessionChecks.run(maximumBatch: Self.connectBatch) { batch in
             // Taken before asking: a revocation the answer does not show is announced after this.
             let confirmation = try? await subscriber.confirmation(of: presence.keys.sessionsChannel)
+            let ticket = authenticator.cache.ticket(confirmation: confirmation)
+            let asked = batch.filter { socket in
+                guard let confirmation else { return true }
+                let identity = socket.identity
+                return !authenticator.cache.isActive(userID: identity.userID, sessionID: identity.sessionID, confirmedOn: confirmation)
+            }
             do {
-                let refusals = try await authenticator.refusals(of: batch.map(\.identity), on: sessionChecksConnection)
+                let refusals = asked.isEmpty ? [:] : try await authenticator.refusals(of: asked.map(\.identity), on: sessionChecksConnection)
                 for refusal in refusals.values { metrics.connectRefused(refusal.closeReason.rawValue) }
+                if let ticket {
+                    for identity in asked.map(\.identity) where refusals[identity.sessionID] == nil {
+                        authenticator.cache.store(userID: identity.userID, sessionID: identity.sessionID, ticket: ticket)
+                    }
+                }
                 update { machine in
                     batch.flatMap { socket in
                         if let refusal = refusals[socket.identity.sessionID] {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import NIORedis
 @testable import ParleyService
 
 /// The rules that keep a cached session from outliving its revocation, without a database.
@@ -22,6 +23,19 @@ struct SessionCacheTests {
         #expect(!cache.isActive(userID: user, sessionID: session, now: start + .seconds(5)))
         #expect(!cache.isActive(userID: user, sessionID: UUID(), now: start), "another session of the account")
         #expect(!cache.isActive(userID: user + 1, sessionID: session, now: start), "another account")
+    }
+
+    /// A socket may rely on an answer only if the subscriber has stayed on the connection on which
+    /// `{p}sessions` was confirmed before PostgreSQL was asked: no revocation since can have been lost.
+    @Test func aSocketUsesOnlyAnAnswerStoredOnTheSubscriberConnectionItSees() throws {
+        let (first, second) = (RedisSubscriber.Confirmation(connection: 1), RedisSubscriber.Confirmation(connection: 2))
+        let cache = trustedCache()
+        cache.store(userID: user, sessionID: session, ticket: try #require(cache.ticket(confirmation: first)), now: start)
+        #expect(cache.isActive(userID: user, sessionID: session, confirmedOn: first, now: start))
+        #expect(!cache.isActive(userID: user, sessionID: session, confirmedOn: second, now: start), "the subscriber reconnected")
+        cache.store(userID: user, sessionID: session, ticket: try #require(cache.ticket()), now: start)
+        #expect(!cache.isActive(userID: user, sessionID: session, confirmedOn: first, now: start), "an HTTP answer")
+        #expect(cache.isActive(userID: user, sessionID: session, now: start))
     }
 
     @Test func forgetsARevokedAccount() throws {
