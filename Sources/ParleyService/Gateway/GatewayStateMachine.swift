@@ -234,8 +234,9 @@ struct GatewayStateMachine {
         return subscribeIfNeeded(userID: userID) + [.checkSession(connection, identity)]
     }
 
-    /// PostgreSQL called the socket's session active; `confirmation` is the subscription to
-    /// `{p}sessions` the node held before it asked, `nil` when it held none.
+    /// PostgreSQL, or the session cache, called the socket's session active; `confirmation` is the
+    /// subscription to `{p}sessions` the node held since before that answer was read, `nil` when it
+    /// held none.
     mutating func sessionActive(_ connection: ConnectionID, confirmation: RedisSubscriber.Confirmation?) -> [Action] {
         guard case .checkingSession(let userID) = connections[connection]?.phase else { return [] }
         if connections[connection]?.session == .pending {
