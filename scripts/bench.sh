@@ -190,5 +190,5 @@ if wants peer; then
     fi
 fi
 
-python3 scripts/bench/summarize.py "$results" | tee "$out/summary.md"
+if [ -s "$results" ]; then python3 scripts/bench/summarize.py "$results" | tee "$out/summary.md"; fi
 echo "bench: results in $out" >&2
