@@ -62,22 +62,16 @@ public final class SessionCache: Sendable {
     }
 
     /// Whether `sessionID` is the account's session PostgreSQL called active within ``lifetime``.
-    public func isActive(userID: Int, sessionID: UUID, now: ContinuousClock.Instant = .now) -> Bool {
-        state.withLock { state in
-            guard state.isTrusted, let entry = state.entries[userID] else { return false }
-            return entry.sessionID == sessionID && entry.expiry > now
-        }
-    }
-
-    /// For a socket: whether `sessionID` is the account's session PostgreSQL called active within
-    /// ``lifetime``, in an answer stored while `{p}sessions` was confirmed on `confirmation`'s
-    /// connection.
-    func isActive(
-        userID: Int, sessionID: UUID, confirmedOn confirmation: RedisSubscriber.Confirmation, now: ContinuousClock.Instant = .now
+    /// - Parameter confirmation: for a socket, the subscriber's connection on which `{p}sessions` is
+    ///   confirmed now: only an answer stored while it was the same connection counts.
+    public func isActive(
+        userID: Int, sessionID: UUID, confirmedOn confirmation: RedisSubscriber.Confirmation? = nil, now: ContinuousClock.Instant = .now
     ) -> Bool {
         state.withLock { state in
-            guard state.isTrusted, let entry = state.entries[userID] else { return false }
-            return entry.sessionID == sessionID && entry.expiry > now && entry.confirmation == confirmation
+            guard state.isTrusted, let entry = state.entries[userID], entry.sessionID == sessionID, entry.expiry > now else {
+                return false
+            }
+            return confirmation == nil || entry.confirmation == confirmation
         }
     }
 
