@@ -36,6 +36,7 @@ struct Serve: AsyncParsableCommand {
     var mediaUrl: String?
     @Option(help: "accept-language: Accept-Language chooses the texts' language; explicit: only ?lang and X-Parley-Language (PARLEY_LANGUAGE_NEGOTIATION).")
     var languageNegotiation: String?
+    @Option(help: "Days messages are kept; unset keeps them (PARLEY_HISTORY_DAYS).") var historyDays: String?
 
     func run() async throws {
         let flags = common.flags.merging([
@@ -48,7 +49,7 @@ struct Serve: AsyncParsableCommand {
             "parley.request.head.timeout": requestHeadTimeout, "parley.idle.timeout": idleTimeout,
             "parley.connections.per.address": connectionsPerAddress, "parley.advertise.address": advertiseAddress,
             "parley.public.url": publicUrl, "parley.language.negotiation": languageNegotiation,
-            "parley.media.url": mediaUrl,
+            "parley.media.url": mediaUrl, "parley.history.days": historyDays,
         ]) { $1 }
         let configuration = try ParleyConfiguration.load(flags: flags)
         _ = try configuration.requiredJWTSecret()

@@ -48,9 +48,9 @@ public func fuzzFrames(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         switch outcome {
         case .incomplete:
             precondition(!frame.fin && fits, "\(bytes.count) bytes still incomplete, FIN \(frame.fin)")
-        case .message(let isText, let size):
-            precondition(frame.fin && isText == messageIsText && size == bytes.count && fits && (!isText || isValidText),
-                         "message(isText: \(isText), size: \(size)) for \(bytes.count) bytes, text \(messageIsText)")
+        case .message(let data, let isText):
+            precondition(frame.fin && isText == messageIsText && Array(data.readableBytesView) == bytes && fits && (!isText || isValidText),
+                         "message(\(data.readableBytes) bytes, isText: \(isText)) for \(bytes.count) bytes, text \(messageIsText)")
             message = nil
         case .violation(.messageTooLarge):
             precondition(!fits, "messageTooLarge for \(bytes.count) bytes")

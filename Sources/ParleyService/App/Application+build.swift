@@ -22,6 +22,7 @@ public struct Dependencies: Sendable {
     public let subscriber: RedisSubscriber
     public let presence: ClusterPresence
     public let messages: MessageStore
+    let inbox: InboxStore
     public let media: MediaStore
     /// The bucket of `PARLEY_MEDIA_URL`, when set; media stay in PostgreSQL without one.
     let mediaBucket: S3MediaStorage?
@@ -46,6 +47,7 @@ public struct Dependencies: Sendable {
         passwords = PasswordHasher(cost: UInt8(configuration.bcryptCost))
         readiness = Readiness(database: database, redis: redis)
         messages = MessageStore(database: database)
+        inbox = InboxStore(database: database)
         authenticator = Authenticator(tokens: tokens, sessions: sessions)
         applies = ApplyStore(database: database)
         friends = FriendStore(database: database)
@@ -65,10 +67,12 @@ public struct Dependencies: Sendable {
 public struct ParleyNode: Service {
     public let application: Application<RouterResponder<AppRequestContext>>
     public let gateway: Gateway
+    /// Jobs of the node's own, beside serving: history retention when configured.
+    let jobs: [any Service]
 
     public func run() async throws {
         try await ServiceGroup(
-            configuration: .init(services: [application, gateway], logger: application.logger)
+            configuration: .init(services: [application, gateway] + jobs, logger: application.logger)
         ).run()
     }
 }
@@ -84,7 +88,7 @@ public func buildNode(
     let gateway = Gateway(
         presence: dependencies.presence,
         subscriber: dependencies.subscriber,
-        courier: MessageCourier(messages: dependencies.messages, logger: logger),
+        courier: MessageCourier(inbox: dependencies.inbox, logger: logger),
         authenticator: dependencies.authenticator,
         sessionChecksConnection: try DedicatedConnection(url: configuration.databaseURL, logger: logger),
         readiness: dependencies.readiness,
@@ -112,7 +116,8 @@ public func buildNode(
         },
         logger: logger
     )
-    return ParleyNode(application: application, gateway: gateway)
+    let retention = configuration.historyDays.map { HistoryRetention(database: dependencies.database, days: $0, logger: logger) }
+    return ParleyNode(application: application, gateway: gateway, jobs: retention.map { [$0] } ?? [])
 }
 
 /// The HTTP application alone, for tests that drive the routes without sockets.
@@ -159,7 +164,7 @@ func buildRouter(
         .addRoutes(to: router, authentication: authentication)
     ReportsController(reports: dependencies.reports, users: dependencies.users)
         .addRoutes(to: router, authentication: authentication)
-    ChatController(messages: dependencies.messages, accounts: dependencies.presence.accounts)
+    ChatController(messages: dependencies.messages, inbox: dependencies.inbox, accounts: dependencies.presence.accounts)
         .addRoutes(to: router, authentication: authentication)
     if let adminToken = configuration.adminToken {
         AdminController(

@@ -49,6 +49,8 @@ public struct ParleyConfiguration: Sendable {
     /// Whether `Accept-Language` chooses the texts' language, as API.md §1 says, or only the
     /// explicit `?lang` and `X-Parley-Language` do.
     public var languageNegotiation = LanguageNegotiation.acceptLanguage
+    /// Messages older than this many days are deleted, with their inbox entries; `nil` keeps them.
+    public var historyDays: Int?
     public var version = ParleyConfiguration.version
 
     /// The release this binary was built as.
@@ -106,6 +108,7 @@ public struct ParleyConfiguration: Sendable {
         socketRatePerMinute = try reader.integer("socket.rate", environment: "PARLEY_SOCKET_RATE", in: 0...1_000_000) ?? socketRatePerMinute
         registrationRatePerHour =
             try reader.integer("reg.rate", environment: "PARLEY_REG_RATE", in: 0...1_000_000) ?? registrationRatePerHour
+        historyDays = try reader.integer("history.days", environment: "PARLEY_HISTORY_DAYS", in: 1...36_500)
         advertiseAddress = reader.string(forKey: "advertise.address").flatMap { $0.isEmpty ? nil : $0 }
         if let url = reader.string(forKey: "public.url").flatMap({ $0.isEmpty ? nil : $0 }) {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {

@@ -6,30 +6,51 @@ enum ChatFields {
     static let data = Field("data", chinese: "消息内容", english: "message content")
     static let options = Field("options", chinese: "消息选项", english: "message options")
     static let messageID = Field("id", chinese: "消息ID", english: "message id")
+    /// The `:friend_id` of `/chat/history/:friend_id`.
+    static let friendPathID = Field("friend_id", chinese: "好友ID", english: "friend id")
+    static let seq = Field("seq", chinese: "消息序号", english: "sequence number")
+    static let after = Field("after", chinese: "起始序号", english: "after")
+    static let before = Field("before", chinese: "消息ID", english: "before")
+    static let limit = Field("limit", chinese: "每页条数", english: "limit")
 
     /// Group chat comes later: until then `group` is refused like any unknown kind.
     static let chatTypes = ["user"]
     static let messageTypes = ["text", "image", "video", "audio", "emoticon", "card"]
     static let dataLength = 1...4000
+    /// The most JSON text `options` may hold, in bytes.
+    static let maximumOptionsSize = 4096
+    static let syncLimits = 1...500
+    static let defaultSyncLimit = 100
+    static let historyLimits = 1...100
+    static let defaultHistoryLimit = 20
+    static let conversationLimits = 1...200
+    static let defaultConversationLimit = 50
 }
 
 extension RequestFields {
-    /// `options`: a JSON object, or a JSON-encoded string holding one; `{}` when absent.
+    /// `options`: a JSON object, or a JSON-encoded string holding one; `{}` when absent. At most
+    /// ``ChatFields/maximumOptionsSize`` bytes once encoded, like `data` is bounded: it is stored
+    /// with every message and pushed with it.
     func messageOptions() throws -> JSONValue {
         let field = ChatFields.options
+        let options: JSONValue
         switch try value(field) {
         case .none, .null, .string(""):
             return .object([:])
         case .object(let members):
-            return .object(members)
+            options = .object(members)
         case .string(let text):
-            if let parsed = try? JSONParser.parse(text.utf8), case .object = parsed {
-                try parsed.requireNoNUL(field)
-                return parsed
+            guard let parsed = try? JSONParser.parse(text.utf8), case .object = parsed else {
+                throw ParleyError.validation(.wrongType(field, value: text, type: "object"))
             }
-            throw ParleyError.validation(.wrongType(field, value: text, type: "object"))
+            try parsed.requireNoNUL(field)
+            options = parsed
         case .some(let other):
             throw ParleyError.validation(.wrongType(field, value: other.displayText, type: "object"))
         }
+        guard try JSONWriter.encode(options).count <= ChatFields.maximumOptionsSize else {
+            throw ParleyError.validation(.length(field, min: 0, max: ChatFields.maximumOptionsSize))
+        }
+        return options
     }
 }

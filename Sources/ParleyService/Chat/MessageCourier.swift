@@ -3,34 +3,52 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Hands the frames waiting in PostgreSQL to an account's live socket, in order.
+/// Hands an account's inbox to its live socket, in order, from the account's delivery cursor on.
 ///
-/// A frame counts as **delivered** once it has been written to the socket's connection; its
-/// delivery row is deleted right after. Until then it waits in PostgreSQL: if the recipient is
-/// offline, if Redis loses the nudge, or if the node dies before writing, the next `getmessage` or
-/// connect sends it. A node dying between the write and the delete sends it again (the client can
-/// tell by the message id), so nothing accepted is ever lost. A batch is read only while the
-/// socket's session is still active, so a socket whose kick was lost takes nothing meant for the
-/// account's new session.
+/// Two kinds of socket (docs/api.md §7):
+/// - **The old client's** (`/ws?token=…`): an entry counts as delivered once written to the
+///   connection, and the cursor moves past it right after. A connection that died silently loses
+///   those frames from the push; the client finds them again through `/chat/sync`.
+/// - **An acknowledging socket** (`/ws?token=…&ack=1`): frames carry their `seq`, the client
+///   acknowledges them (cumulatively), and only an acknowledgement moves the cursor. What was sent
+///   and not acknowledged is sent again to the next socket. At most ``AcknowledgementWindows/size``
+///   frames wait unacknowledged.
+///
+/// Either way nothing is deleted: the inbox keeps every entry (history), and the cursor says where
+/// the push resumes after a reconnect, a lost nudge or a node's death. A batch is read only while
+/// the socket's session is still active, so a socket whose kick was lost takes nothing meant for
+/// the account's new session.
+///
+/// A batch is written in chunks of at most ``chunkSize`` bytes, each waited for before the next: the
+/// connection never holds more than the socket handler's high-water mark because of a backlog, so a
+/// slow reader drains it at its own pace instead of being dropped.
 ///
 /// One pass per account at a time keeps the order (``DeliveryPasses``); a nudge during a pass asks
-/// for another, to the recipient it names. The caller runs the passes (``run(userID:from:)``), so
-/// they belong to its task group.
+/// for another, to the recipient it names. The caller runs the passes (``run(userID:from:)``) and
+/// the recording of acknowledgements (``runAcknowledgements()``), so they belong to its task group.
 final class MessageCourier: Sendable {
     static let batchSize = 100
+    /// Half the socket handler's 64 KiB high-water mark: a chunk plus the largest frame (a 4,000-character
+    /// message with 4 KiB of options, escaped) stays under it.
+    static let chunkSize = 32 * 1024
 
-    /// Where a pass writes: a socket, and the session it authenticated with.
+    /// Where a pass writes: a socket, the session it authenticated with, and whether it acknowledges.
     struct Recipient: Sendable, Equatable {
         var socket: SocketHandle
         var sessionID: UUID
+        var acknowledges: Bool
     }
 
-    private let messages: MessageStore
+    private let inbox: InboxStore
     private let logger: Logger
     private let passes = Mutex(DeliveryPasses<Recipient>())
+    private let windows: Mutex<AcknowledgementWindows<SocketHandle>>
+    /// Acknowledged numbers on their way to the delivery cursors, many accounts per statement.
+    private let acknowledgements = BatchQueue<(userID: Int, seq: Int)>()
 
-    init(messages: MessageStore, logger: Logger) {
-        self.messages = messages
+    init(inbox: InboxStore, windowSize: Int = 256, logger: Logger) {
+        self.inbox = inbox
+        self.windows = Mutex(AcknowledgementWindows(size: windowSize))
         self.logger = logger
     }
 
@@ -38,6 +56,34 @@ final class MessageCourier: Sendable {
     /// pass with, or `nil` when a pass is under way (its next batch goes to `recipient`).
     func request(userID: Int, via recipient: Recipient) -> Recipient? {
         passes.withLock { $0.request(userID: userID, socket: recipient) }
+    }
+
+    /// `socket` acknowledged its frames through `seq`; returns whether a pass should start for it
+    /// (its window had stopped delivery).
+    func acknowledged(userID: Int, socket: SocketHandle, through seq: Int) -> Bool {
+        let (delivered, resume) = windows.withLock { $0.acknowledged(userID: userID, socket: socket, through: seq) }
+        if let delivered { acknowledgements.append((userID, delivered)) }
+        return resume
+    }
+
+    func socketClosed(userID: Int, socket: SocketHandle) {
+        windows.withLock { $0.socketClosed(userID: userID, socket: socket) }
+    }
+
+    /// Records acknowledgements in the delivery cursors until ``finish()``. One that cannot be
+    /// recorded is let go: its frames are sent again to the account's next socket, not lost.
+    func runAcknowledgements() async {
+        await acknowledgements.run(maximumBatch: 1000) { batch in
+            do {
+                try await inbox.recordDelivery(batch)
+            } catch {
+                logger.notice("Cannot record acknowledgements; their frames will be sent again", metadata: ["accounts": "\(batch.count)", "error": "\(error)"])
+            }
+        }
+    }
+
+    func finish() {
+        acknowledgements.finish()
     }
 
     /// Runs the pass that ``request(userID:via:)`` started, until nothing waits. Returns the sockets
@@ -66,6 +112,7 @@ final class MessageCourier: Sendable {
     private enum BatchOutcome {
         /// A full batch was written: more may wait.
         case more
+        /// Nothing more waits, or the socket's window is full.
         case done
         /// The socket could not be written to (it closed).
         case failed
@@ -75,16 +122,43 @@ final class MessageCourier: Sendable {
         var stopsThisRecipient: Bool { self == .failed || self == .sessionEnded }
     }
 
-    /// One batch: write in order, wait for the last write, then acknowledge.
+    /// One batch: read, write in chunks, then move the cursor (for a socket that does not acknowledge).
     private func batch(userID: Int, to recipient: Recipient) async throws -> BatchOutcome {
-        guard let batch = try await messages.pending(for: userID, session: recipient.sessionID, limit: Self.batchSize) else {
+        let socket = recipient.socket
+        var (after, room) = (0, Self.batchSize)
+        if recipient.acknowledges {
+            (after, room) = windows.withLock { $0.room(userID: userID, socket: socket) }
+            guard room > 0 else { return .done }
+        }
+        let limit = min(room, Self.batchSize)
+        guard let (cursor, entries) = try await inbox.pending(for: userID, session: recipient.sessionID, after: after, limit: limit) else {
             return .sessionEnded
         }
-        guard let last = batch.last else { return .done }
-        for (_, frame) in batch.dropLast() { recipient.socket.send(frame) }
-        // Frames leave in order, so the last one written means all were.
-        try await recipient.socket.write(last.frame).get()
-        try await messages.acknowledge(batch.map(\.deliveryID))
-        return batch.count == Self.batchSize ? .more : .done
+        guard let last = entries.last else { return .done }
+        let frames = try entries.compactMap { try $0.frame(numbered: recipient.acknowledges) }
+        if recipient.acknowledges {
+            windows.withLock { $0.sending(userID: userID, socket: socket, through: last.seq, cursor: cursor) }
+            try await Self.write(frames, to: socket)
+        } else {
+            try await Self.write(frames, to: socket)
+            try await inbox.recordDelivery([(userID, last.seq)])
+        }
+        return entries.count == limit ? .more : .done
+    }
+
+    /// Writes `frames` in order, waiting for each ``chunkSize`` bytes to be taken by the connection.
+    private static func write(_ frames: [ServerFrame], to socket: SocketHandle) async throws {
+        var chunk = 0
+        var lastWrite: EventLoopFuture<Void>?
+        for frame in frames {
+            let size = frame.text.utf8.count
+            if chunk > 0, chunk + size > chunkSize, let lastWrite {
+                try await lastWrite.get()
+                chunk = 0
+            }
+            lastWrite = socket.write(frame)
+            chunk += size
+        }
+        try await lastWrite?.get()
     }
 }

@@ -1,7 +1,11 @@
 import Foundation
 import PostgresNIO
 
-/// The SQL for messages and for what each recipient still has to receive.
+/// The SQL for messages: sending and recalling them, a conversation's history, the conversation
+/// list and read state. What each account receives of them is its inbox (``InboxStore``).
+///
+/// Every change that concerns an account appends to its inbox in the same transaction, numbered by
+/// its mailbox's counter; see `sql/0008_inbox.sql` for why that numbering follows commit order.
 public struct MessageStore: Sendable {
     let database: Database
 
@@ -12,7 +16,7 @@ public struct MessageStore: Sendable {
     /// How long a sender may recall a message.
     static let recallWindow: TimeInterval = 120
 
-    /// Stores a message and its delivery to the recipient, in one statement.
+    /// Stores a message and its inbox entry for the recipient, in one statement.
     ///
     /// The recipient must have the sender as a friend without blacklisting them, and be enabled.
     /// Names are resolved as the client shows them: `from_name` is the recipient's remark for the
@@ -37,6 +41,8 @@ public struct MessageStore: Sendable {
         guard resolved.status == 1 else { throw ParleyError(.recipientDisabled) }
 
         let optionsJSON = try options.jsonText()
+        // The conversation pair is inserted once and never locked (DO NOTHING), in id order so that
+        // two first messages crossing each other wait rather than deadlock.
         let rows = try await database.query(
             """
             WITH message AS (
@@ -44,8 +50,14 @@ public struct MessageStore: Sendable {
                 VALUES (\(senderID), \(recipientID), \(chatType), \(type), \(data), \(optionsJSON)::jsonb,
                     \(resolved.fromName), \(resolved.fromAvatar), \(resolved.toName), \(resolved.toAvatar))
                 RETURNING id, created_at
-            ), delivery AS (
-                INSERT INTO deliveries (user_id, message_id, kind) SELECT \(recipientID), id, 'message' FROM message
+            ), entry AS (
+                INSERT INTO inbox (user_id, seq, kind, peer_id, message_id)
+                SELECT \(recipientID), next_inbox_seq(\(recipientID)), 'message', \(senderID), id FROM message
+            ), pair AS (
+                INSERT INTO conversations (user_id, peer_id)
+                SELECT u, p FROM (VALUES (\(senderID)::bigint, \(recipientID)::bigint), (\(recipientID), \(senderID))) v (u, p)
+                ORDER BY u
+                ON CONFLICT DO NOTHING
             )
             SELECT id, created_at FROM message
             """
@@ -62,8 +74,10 @@ public struct MessageStore: Sendable {
 
     /// Recalls the sender's own message to `recipientID`, within ``recallWindow``.
     ///
-    /// Recalling twice is answered the same and queues one recall only.
-    public func recall(messageID: Int, by senderID: Int, to recipientID: Int, chatType: String) async throws -> RecallNotice {
+    /// Recalling twice is answered the same and queues one recall only. A message outside the
+    /// conversation of the two is not found, whoever it belongs to: a stranger learns nothing about
+    /// other conversations (the recipient's own messages in it are `forbidden`, API.md §4).
+    public func recall(messageID: Int, by senderID: Int, to recipientID: Int, chatType: String) async throws -> MessageNotice {
         try await database.transaction { connection in
             let rows = try await connection.query(
                 """
@@ -74,15 +88,18 @@ public struct MessageStore: Sendable {
             )
             var found: (from: Int, to: Int, chatType: String, recalled: Bool, expired: Bool)?
             for try await row in rows.decode((Int, Int, String, Bool, Bool).self) { found = row }
-            guard let found, found.to == recipientID, found.chatType == chatType else { throw ParleyError(.notFound) }
+            guard let found, found.chatType == chatType, Set([found.from, found.to]) == Set([senderID, recipientID]) else {
+                throw ParleyError(.notFound)
+            }
             guard found.from == senderID else { throw ParleyError(.forbidden) }
-            let notice = RecallNotice(fromID: senderID, toID: recipientID, chatType: chatType, id: messageID)
+            let notice = MessageNotice(fromID: senderID, toID: recipientID, chatType: chatType, id: messageID)
             if found.recalled { return notice }
             guard !found.expired else { throw ParleyError(.recallExpired) }
             try await connection.query(
                 """
                 WITH recalled AS (UPDATE messages SET recalled_at = now() WHERE id = \(messageID))
-                INSERT INTO deliveries (user_id, message_id, kind) VALUES (\(recipientID), \(messageID), 'recall')
+                INSERT INTO inbox (user_id, seq, kind, peer_id, message_id)
+                VALUES (\(recipientID), next_inbox_seq(\(recipientID)), 'recall', \(senderID), \(messageID))
                 """,
                 logger: database.logger
             )
@@ -90,63 +107,114 @@ public struct MessageStore: Sendable {
         }
     }
 
-    /// How many frames wait for `userID`.
-    public func pendingCount(for userID: Int) async throws -> Int {
-        for try await count in try await database.query("SELECT count(*) FROM deliveries WHERE user_id = \(userID)").decode(Int.self) {
-            return count
-        }
-        return 0
-    }
-
-    /// The oldest frames waiting for `userID`, in order, with the ids that acknowledge them — or
-    /// `nil` when the session `sessionID` no longer lets its socket receive them (revoked, expired,
-    /// its user disabled): the frames then wait for the account's current socket. One query either
-    /// way, so a socket whose kick was lost never takes a message meant for its successor.
-    func pending(for userID: Int, session sessionID: UUID, limit: Int) async throws -> [(deliveryID: Int, frame: ServerFrame)]? {
+    /// The conversation of `userID` with `peerID`, newest first: at most `limit` messages older than
+    /// message `beforeID`, and whether older ones remain. Recalled messages come marked, emptied.
+    func history(of userID: Int, with peerID: Int, before beforeID: Int, limit: Int) async throws -> (messages: [Message], more: Bool) {
         let rows = try await database.query(
             """
-            SELECT a.active, p.*
-            FROM (
-                SELECT EXISTS (
-                    SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
-                    WHERE s.id = \(sessionID) AND s.user_id = \(userID) AND s.revoked_at IS NULL
-                        AND s.expires_at > now() AND u.status = 1
-                ) AS active
-            ) a
-            LEFT JOIN LATERAL (
-                SELECT d.id, d.kind, m.id, m.from_id, m.from_name, m.from_avatar, m.to_id, m.to_name, m.to_avatar,
-                    m.chat_type, m.type, m.data, m.options::text, m.created_at
-                FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE a.active AND d.user_id = \(userID) ORDER BY d.id LIMIT \(limit)
-            ) p ON true
+            SELECT \(unescaped: Message.columns) FROM messages m
+            WHERE LEAST(m.from_id, m.to_id) = LEAST(\(userID), \(peerID)::bigint)
+                AND GREATEST(m.from_id, m.to_id) = GREATEST(\(userID), \(peerID)::bigint)
+                AND m.id < \(beforeID)
+            ORDER BY LEAST(m.from_id, m.to_id), GREATEST(m.from_id, m.to_id), m.id DESC
+            LIMIT \(limit + 1)
             """
         )
-        var pending: [(Int, ServerFrame)] = []
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            guard try columns[0].decode(Bool.self) else { return nil }
-            // An active session with nothing waiting: the one row, with no frame.
-            guard columns[1].bytes != nil else { break }
-            let (_, deliveryID, kind, id, fromID, fromName, fromAvatar, toID, toName, toAvatar, chatType, type, data, options, createdAt) =
-                try row.decode((Bool, Int, String, Int, Int, String, String, Int, String, String, String, String, String, String, Date).self)
-            if kind == "recall" {
-                let notice = RecallNotice(fromID: fromID, toID: toID, chatType: chatType, id: id)
-                pending.append((deliveryID, .recall(json: try notice.jsonText())))
-            } else {
-                let message = Message(
-                    id: id, fromID: fromID, fromName: fromName, fromAvatar: fromAvatar, toID: toID, toName: toName,
-                    toAvatar: toAvatar, chatType: chatType, type: type, data: data,
-                    options: (try? JSONParser.parse(options.utf8)) ?? .object([:]),
-                    createTime: Int64(createdAt.timeIntervalSince1970 * 1000)
-                )
-                pending.append((deliveryID, .chatMessage(json: try message.jsonText())))
-            }
+        var messages = try rows.collect().map { row in
+            var columns = ColumnReader(row)
+            return try Message(reading: &columns)
         }
-        return pending
+        let more = messages.count > limit
+        if more { messages.removeLast() }
+        return (messages, more)
     }
 
-    /// Forgets frames the recipient's socket has received.
-    func acknowledge(_ deliveryIDs: [Int]) async throws {
-        _ = try await database.query("DELETE FROM deliveries WHERE id = ANY(\(deliveryIDs))").collect()
+    /// The conversations of `userID`, the most recent first, at most `limit`.
+    func conversations(of userID: Int, limit: Int) async throws -> [Conversation] {
+        let rows = try await database.query(
+            """
+            SELECT c.peer_id, u.username, COALESCE(NULLIF(f.nickname, ''), NULLIF(u.nickname, ''), u.username), u.avatar,
+                c.read_seq, COALESCE(pc.read_message_id, 0),
+                (SELECT count(*) FROM inbox i JOIN messages um ON um.id = i.message_id
+                 WHERE i.user_id = c.user_id AND i.peer_id = c.peer_id AND i.kind = 'message' AND i.seq > c.read_seq
+                    AND um.recalled_at IS NULL),
+                \(unescaped: Message.columns)
+            FROM conversations c
+            JOIN users u ON u.id = c.peer_id
+            LEFT JOIN friends f ON f.user_id = c.user_id AND f.friend_id = c.peer_id
+            LEFT JOIN conversations pc ON pc.user_id = c.peer_id AND pc.peer_id = c.user_id
+            JOIN LATERAL (
+                SELECT * FROM messages lm
+                WHERE LEAST(lm.from_id, lm.to_id) = LEAST(c.user_id, c.peer_id)
+                    AND GREATEST(lm.from_id, lm.to_id) = GREATEST(c.user_id, c.peer_id)
+                ORDER BY LEAST(lm.from_id, lm.to_id), GREATEST(lm.from_id, lm.to_id), lm.id DESC
+                LIMIT 1
+            ) m ON true
+            WHERE c.user_id = \(userID)
+            ORDER BY m.id DESC
+            LIMIT \(limit)
+            """
+        )
+        return try rows.collect().map { row in
+            var columns = ColumnReader(row)
+            return Conversation(
+                peer: ConversationPeer(id: try columns.next(), username: try columns.next(), name: try columns.next(), avatar: try columns.next()),
+                readSeq: try columns.next(),
+                peerReadID: try columns.next(),
+                unread: try columns.next(),
+                lastMessage: try Message(reading: &columns)
+            )
+        }
+    }
+
+    /// Marks `userID`'s conversation with `peerID` read up to `seq` of its inbox (never backwards, never
+    /// past its last number). When that reaches a message not read before, `peerID`'s inbox gets a
+    /// `read` entry naming it, returned for the caller to nudge. `nil` when there is no such conversation.
+    func markRead(by userID: Int, with peerID: Int, upTo seq: Int) async throws -> ReadOutcome? {
+        try await database.transaction { connection in
+            let rows = try await connection.query(
+                """
+                WITH target AS (
+                    SELECT c.read_seq, c.read_message_id,
+                        GREATEST(c.read_seq, LEAST(\(seq), COALESCE(b.last_seq, 0))) AS new_seq
+                    FROM conversations c LEFT JOIN mailboxes b ON b.user_id = c.user_id
+                    WHERE c.user_id = \(userID) AND c.peer_id = \(peerID)
+                    FOR UPDATE OF c
+                ), reached AS (
+                    SELECT t.new_seq, GREATEST(t.read_message_id, COALESCE(
+                        (SELECT max(i.message_id) FROM inbox i
+                         WHERE i.user_id = \(userID) AND i.peer_id = \(peerID) AND i.kind = 'message' AND i.seq <= t.new_seq),
+                        0)) AS new_message_id, t.read_message_id AS old_message_id
+                    FROM target t
+                ), updated AS (
+                    UPDATE conversations c SET read_seq = r.new_seq, read_message_id = r.new_message_id
+                    FROM reached r WHERE c.user_id = \(userID) AND c.peer_id = \(peerID)
+                )
+                SELECT new_seq, new_message_id, old_message_id,
+                    (SELECT count(*) FROM inbox i JOIN messages um ON um.id = i.message_id
+                     WHERE i.user_id = \(userID) AND i.peer_id = \(peerID) AND i.kind = 'message' AND i.seq > new_seq
+                        AND um.recalled_at IS NULL)
+                FROM reached
+                """,
+                logger: database.logger
+            )
+            var outcome: ReadOutcome?
+            var reachedNew = false
+            for try await (readSeq, messageID, previousID, unread) in rows.decode((Int, Int, Int, Int).self) {
+                outcome = ReadOutcome(toID: peerID, seq: readSeq, unread: unread)
+                reachedNew = messageID > previousID
+                if reachedNew { outcome?.notice = MessageNotice(fromID: userID, toID: peerID, chatType: "user", id: messageID) }
+            }
+            if reachedNew, let notice = outcome?.notice {
+                try await connection.query(
+                    """
+                    INSERT INTO inbox (user_id, seq, kind, peer_id, message_id)
+                    VALUES (\(peerID), next_inbox_seq(\(peerID)), 'read', \(userID), \(notice.id))
+                    """,
+                    logger: database.logger
+                )
+            }
+            return outcome
+        }
     }
 }

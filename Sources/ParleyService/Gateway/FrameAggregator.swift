@@ -11,8 +11,9 @@ struct FrameAggregator {
     enum Outcome: Equatable {
         /// More fragments are expected.
         case incomplete
-        /// A whole message arrived (its content is ignored by the gateway, as the old backend did).
-        case message(isText: Bool, size: Int)
+        /// A whole message arrived: only acknowledging sockets read it (docs/api.md §7), others
+        /// ignore it, as the old backend did.
+        case message(ByteBuffer, isText: Bool)
         /// The socket must be closed with this code.
         case violation(WebSocketErrorCode)
     }
@@ -54,6 +55,6 @@ struct FrameAggregator {
         if isText, String(validating: message.readableBytesView, as: UTF8.self) == nil {
             return .violation(.dataInconsistentWithMessage)
         }
-        return .message(isText: isText, size: message.readableBytes)
+        return .message(message, isText: isText)
     }
 }

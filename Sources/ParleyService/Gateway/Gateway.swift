@@ -84,7 +84,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     // MARK: Sockets
 
-    public func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?) {
+    public func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?, acknowledges: Bool) {
         metrics.sockets.increment()
         guard newSockets.allow(address) else {
             metrics.connectRefused("rate_limited")
@@ -92,12 +92,24 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             socket.tryAgainLater()
             return
         }
-        perform(state.withLock { $0.socketOpened(socket) }, token: token)
+        perform(state.withLock { $0.socketOpened(socket, acknowledges: acknowledges) }, token: token)
+    }
+
+    public func socketAcknowledged(_ socket: SocketHandle, through seq: Int) {
+        guard let userID = state.withLock({ $0.identity(of: socket.id)?.userID }) else { return }
+        if courier.acknowledged(userID: userID, socket: socket, through: seq) {
+            deliver(to: userID, via: socket.id)
+        }
     }
 
     public func socketClosed(_ socket: SocketHandle) {
         metrics.sockets.decrement()
-        update { $0.socketClosed(socket.id) }
+        var userID: Int?
+        update { machine in
+            userID = machine.identity(of: socket.id)?.userID
+            return machine.socketClosed(socket.id)
+        }
+        if let userID { courier.socketClosed(userID: userID, socket: socket) }
     }
 
     /// Feeds the machine one event and performs what it decides.
@@ -200,10 +212,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// Starts a delivery pass to the socket, unless one runs for the account (it takes this socket
     /// next). A socket the pass finds on an ended session is checked and closed.
     private func deliver(to userID: Int, via connection: UInt64) {
-        let recipient = state.withLock { state -> MessageCourier.Recipient? in
-            guard let socket = state.socket(of: connection), let identity = state.identity(of: connection) else { return nil }
-            return MessageCourier.Recipient(socket: socket, sessionID: identity.sessionID)
-        }
+        let recipient = state.withLock { $0.recipient(of: connection) }
         guard let recipient, let first = courier.request(userID: userID, via: recipient) else { return }
         work.submit {
             let ended = await self.courier.run(userID: userID, from: first)
@@ -248,6 +257,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.work.run() }
             group.addTask { await self.runSubscriptions() }
+            group.addTask { await self.courier.runAcknowledgements() }
             group.addTask { await self.runSessionChecks() }
             group.addTask { await self.runClaims() }
             group.addTask { await self.runEventSyncs() }
@@ -261,6 +271,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
             sessionChecks.finish()
             claims.finish()
             eventSyncs.finish()
+            courier.finish()
             handledEvents.finish()
             group.cancelAll()
         }

@@ -93,11 +93,12 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                         try channel.pipeline.syncOperations.addHandler(
                             SocketHandler(
                                 handle: handle,
-                                token: Self.token(in: head.uri),
+                                token: Self.queryParameter("token", in: head.uri),
                                 address: connectionGuard.trustedProxies.clientAddress(
                                     peer: peer,
                                     realIP: head.headers.first(name: "X-Real-IP")
                                 ),
+                                acknowledges: Self.queryParameter("ack", in: head.uri) == "1",
                                 settings: sockets
                             )
                         )
@@ -165,14 +166,15 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     /// The connection was closed at once by ``ConnectionGuard``.
     struct ConnectionRefused: Error {}
 
-    /// The `token` query parameter of `/ws?token=…`.
-    static func token(in uri: String) -> String? {
+    /// The value of query parameter `name` in `uri`, percent-decoded; `nil` when absent or empty.
+    static func queryParameter(_ name: String, in uri: String) -> String? {
         // Read as bytes: splitting the String by Characters and Foundation's `contains` were 5 % of
-        // a connect's CPU. A JWT has nothing to decode; a percent-encoded one is decoded.
+        // a connect's CPU. A JWT has nothing to decode; a percent-encoded value is decoded.
         let bytes = uri.utf8
         guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        for pair in bytes[bytes.index(after: question)...].split(separator: UInt8(ascii: "&")) where pair.starts(with: "token=".utf8) {
-            let value = pair.dropFirst(6)
+        let prefix = Array(name.utf8) + [UInt8(ascii: "=")]
+        for pair in bytes[bytes.index(after: question)...].split(separator: UInt8(ascii: "&")) where pair.starts(with: prefix) {
+            let value = pair.dropFirst(prefix.count)
             guard !value.isEmpty else { return nil }
             let text = String(decoding: value, as: UTF8.self)
             return value.contains(UInt8(ascii: "%")) ? text.removingPercentEncoding ?? text : text

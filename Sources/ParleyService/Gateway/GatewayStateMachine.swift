@@ -115,6 +115,8 @@ struct GatewayStateMachine {
     struct Connection {
         /// How to reach it (carried for the gateway, as postgres-nio's machines carry promises).
         let socket: SocketHandle
+        /// It asked for acknowledged delivery (docs/api.md §7).
+        var acknowledges = false
         var phase: Phase
         /// Who its token says it is, once checked: its session is checked again after the claim,
         /// at every sweep, and its expiry closes it.
@@ -145,6 +147,12 @@ struct GatewayStateMachine {
     func phase(of connection: ConnectionID) -> Phase? { connections[connection]?.phase }
 
     func socket(of connection: ConnectionID) -> SocketHandle? { connections[connection]?.socket }
+
+    /// Where a delivery pass writes for the socket: `nil` unless it is signed in.
+    func recipient(of connection: ConnectionID) -> MessageCourier.Recipient? {
+        guard let record = connections[connection], let identity = record.identity else { return nil }
+        return MessageCourier.Recipient(socket: record.socket, sessionID: identity.sessionID, acknowledges: record.acknowledges)
+    }
 
     /// Live sockets: the accounts with a socket on this node.
     var liveCount: Int {
@@ -200,13 +208,13 @@ struct GatewayStateMachine {
 
     // MARK: Events
 
-    mutating func socketOpened(_ socket: SocketHandle) -> [Action] {
+    mutating func socketOpened(_ socket: SocketHandle, acknowledges: Bool = false) -> [Action] {
         let connection = socket.id
         guard !isDraining else {
             connections[connection] = Connection(socket: socket, phase: .closing(userID: nil, generation: nil))
             return [.goAway(connection)]
         }
-        connections[connection] = Connection(socket: socket, phase: .authenticating)
+        connections[connection] = Connection(socket: socket, acknowledges: acknowledges, phase: .authenticating)
         return [.authenticate(connection)]
     }
 

@@ -3,13 +3,17 @@ import Foundation
 /// A server→client text frame: `{"msg": <kind>, "data": <payload>}`.
 ///
 /// The client treats any unknown `msg` as a chat message, so these are the only kinds the server
-/// ever sends (API.md §5).
+/// sends to it (API.md §5); a socket that acknowledges (`/ws?ack=1`, docs/api.md §7) also gets
+/// `read` frames, and each of its inbox frames carries its `seq`.
 public enum ServerFrame: Sendable, Equatable {
     /// A chat message (`{"msg":"ok","data":<Message>}`), already encoded as JSON.
     case chatMessage(json: String)
     /// A recalled message, already encoded as JSON.
     case recall(json: String)
     case updateApplyList
+    /// An inbox entry with its number, `{"seq":N,"msg":…,"data":…}`, already encoded as JSON: what
+    /// a socket that acknowledges receives, `read` entries included.
+    case numbered(json: String)
     /// Sent right before the server closes the socket.
     case fail(SocketCloseReason)
 
@@ -19,6 +23,7 @@ public enum ServerFrame: Sendable, Equatable {
         case .chatMessage(let json): #"{"msg":"ok","data":\#(json)}"#
         case .recall(let json): #"{"msg":"recall","data":\#(json)}"#
         case .updateApplyList: #"{"msg":"updateApplyList","data":""}"#
+        case .numbered(let json): json
         case .fail(let reason):
             #"{"msg":"fail","data":"\#(reason.text)","code":"\#(reason.code)"}"#
         }

@@ -47,9 +47,11 @@ public protocol SocketLifecycleDelegate: Sendable {
     /// `false` while the node drains: upgrades are then refused with 503, so a balancer retries
     /// another node instead of the client bouncing off this one.
     var isAcceptingSockets: Bool { get }
-    /// The upgrade completed; `token` is the `token` query parameter, if any, and `address` the
-    /// client's IP address.
-    func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?)
+    /// The upgrade completed; `token` is the `token` query parameter, if any, `address` the
+    /// client's IP address, and `acknowledges` whether it asked for acknowledged delivery (`ack=1`).
+    func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?, acknowledges: Bool)
+    /// An acknowledging socket received every inbox frame through `seq`.
+    func socketAcknowledged(_ socket: SocketHandle, through seq: Int)
     /// The socket is gone, whoever closed it.
     func socketClosed(_ socket: SocketHandle)
 }

@@ -25,6 +25,8 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let handle: SocketHandle
     /// What the client sent with its upgrade, until ``handlerAdded(context:)`` hands it on.
     private var opening: (token: String?, address: IPAddress?)?
+    /// The client asked for acknowledged delivery (`/ws?ack=1`): its acknowledgements are read.
+    private let acknowledges: Bool
     private let settings: SocketSettings
     private var state = State.open
     private var aggregator = FrameAggregator()
@@ -41,10 +43,12 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         handle: SocketHandle,
         token: String?,
         address: IPAddress?,
+        acknowledges: Bool,
         settings: SocketSettings
     ) {
         self.handle = handle
         self.opening = (token, address)
+        self.acknowledges = acknowledges
         self.settings = settings
     }
 
@@ -56,7 +60,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         keepAliveWheel = wheel
         let (token, address) = opening ?? (nil, nil)
         opening = nil
-        settings.delegate.socketOpened(handle, token: token, address: address)
+        settings.delegate.socketOpened(handle, token: token, address: address, acknowledges: acknowledges)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -116,8 +120,15 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             receivedClose(context: context, frame: frame)
         default:
             guard case .open = state else { return }
-            if case .violation(let code) = aggregator.receive(frame) {
+            switch aggregator.receive(frame) {
+            case .violation(let code):
                 startClosing(context: context, code: code)
+            case .message(let text, isText: true) where acknowledges:
+                if case .acknowledge(let seq) = ClientFrame(text) {
+                    settings.delegate.socketAcknowledged(handle, through: seq)
+                }
+            case .message, .incomplete:
+                break
             }
         }
     }

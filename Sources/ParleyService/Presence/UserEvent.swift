@@ -23,6 +23,7 @@ struct UserEvent: Codable, Sendable, Equatable {
         case .chatMessage(let json): UserEvent(type: .push, frame: "ok", data: json)
         case .recall(let json): UserEvent(type: .push, frame: "recall", data: json)
         case .fail: preconditionFailure("a fail frame is never pushed: sockets close through supersessions")
+        case .numbered: preconditionFailure("a numbered frame is never pushed: a delivery pass reads it from the inbox")
         }
     }
 

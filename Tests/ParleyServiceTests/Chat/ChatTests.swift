@@ -133,20 +133,25 @@ struct ChatTests {
             let sent = try await client.post("/chat/send", ["to_id": friend.id, "chat_type": "user", "type": "text", "data": "oops"], token: me.token)
             let id = try #require(sent.data["id"].int)
 
+            // Someone else's message of the conversation: forbidden (API.md §4).
             let theirs = try await client.post("/chat/recall", ["to_id": me.id, "chat_type": "user", "id": id], token: friend.token)
-            #expect(theirs.status == .notFound)  // not a message from them to me
+            #expect(theirs.status == .forbidden)
+            #expect(theirs.code == "forbidden")
+            // A message of another conversation: not found, so a stranger cannot learn who received
+            // which message id by trying recipients (issue 15).
             let other = try await client.signUp()
-            let forbidden = try await client.post("/chat/recall", ["to_id": friend.id, "chat_type": "user", "id": id], token: other.token)
-            #expect(forbidden.status == .forbidden)
-            #expect(forbidden.code == "forbidden")
+            let stranger = try await client.post("/chat/recall", ["to_id": friend.id, "chat_type": "user", "id": id], token: other.token)
+            #expect(stranger.status == .notFound)
+            let unrelated = try await client.post("/chat/recall", ["to_id": other.id, "chat_type": "user", "id": id], token: other.token)
+            #expect(unrelated.status == .notFound)
 
             let recalled = try await client.post("/chat/recall", ["to_id": friend.id, "chat_type": "user", "id": id], token: me.token)
             #expect(recalled.status == .ok)
             #expect(recalled.data == .object([
                 "from_id": .integer(Int64(me.id)), "to_id": .integer(Int64(friend.id)), "chat_type": .string("user"), "id": .integer(Int64(id)),
             ]))
-            // The greeting, the message and its recall wait for the friend.
-            #expect(try await client.post("/chat/getmessage", token: friend.token).data.int == 3)
+            // The greeting and the recall wait for the friend; the recalled message is never pushed.
+            #expect(try await client.post("/chat/getmessage", token: friend.token).data.int == 2)
 
             let old = try await client.post("/chat/send", ["to_id": friend.id, "chat_type": "user", "type": "text", "data": "old"], token: me.token)
             let oldID = try #require(old.data["id"].int)

@@ -10,7 +10,8 @@ import Testing
 struct KeepAliveWheelTests {
     final class Silent: SocketLifecycleDelegate {
         var isAcceptingSockets: Bool { true }
-        func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?) {}
+        func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?, acknowledges: Bool) {}
+        func socketAcknowledged(_ socket: SocketHandle, through seq: Int) {}
         func socketClosed(_ socket: SocketHandle) {}
     }
 
@@ -22,7 +23,7 @@ struct KeepAliveWheelTests {
     func socket(_ id: UInt64) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
         let handler = SocketHandler(
-            handle: SocketHandle(id: id, channel: channel), token: nil, address: nil, settings: settings
+            handle: SocketHandle(id: id, channel: channel), token: nil, address: nil, acknowledges: false, settings: settings
         )
         try channel.pipeline.syncOperations.addHandler(handler)
         _ = try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()

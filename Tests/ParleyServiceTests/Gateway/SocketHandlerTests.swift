@@ -11,8 +11,10 @@ struct SocketHandlerTests {
     final class Recorder: SocketLifecycleDelegate {
         let opened = Mutex<[String?]>([])
         let closed = Mutex(0)
+        let acknowledged = Mutex<[Int]>([])
         var isAcceptingSockets: Bool { true }
-        func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?) { opened.withLock { $0.append(token) } }
+        func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?, acknowledges: Bool) { opened.withLock { $0.append(token) } }
+        func socketAcknowledged(_ socket: SocketHandle, through seq: Int) { acknowledged.withLock { $0.append(seq) } }
         func socketClosed(_ socket: SocketHandle) { closed.withLock { $0 += 1 } }
     }
 
@@ -23,7 +25,7 @@ struct SocketHandlerTests {
         let handle = SocketHandle(id: 1, channel: channel)
         try channel.pipeline.syncOperations.addHandler(
             SocketHandler(
-                handle: handle, token: "abc", address: IPAddress("127.0.0.1"),
+                handle: handle, token: "abc", address: IPAddress("127.0.0.1"), acknowledges: false,
                 settings: SocketSettings(delegate: recorder, timings: SocketTimings())
             )
         )
@@ -89,8 +91,29 @@ struct SocketHandlerTests {
     @Test func ignoresClientMessages() throws {
         try receive(.text, Array("hello".utf8))
         try receive(.binary, [0, 1, 2])
+        try receive(.text, Array(#"{"type":"ack","seq":3}"#.utf8))
         #expect(try sent() == nil)
         #expect(channel.isActive)
+        #expect(recorder.acknowledged.withLock { $0 }.isEmpty, "the old client's socket is not listened to")
+    }
+
+    /// A socket opened with `ack=1` reports its acknowledgements and still ignores anything else.
+    @Test func anAcknowledgingSocketReportsItsAcknowledgements() throws {
+        let acknowledging = EmbeddedChannel()
+        try acknowledging.pipeline.syncOperations.addHandler(
+            SocketHandler(
+                handle: SocketHandle(id: 2, channel: acknowledging), token: "abc", address: nil, acknowledges: true,
+                settings: SocketSettings(delegate: recorder, timings: SocketTimings())
+            )
+        )
+        _ = try acknowledging.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        for text in [#"{"type":"ack","seq":3}"#, #"{"type":"typing"}"#, "hello", #"{"type":"ack","seq":9}"#] {
+            try acknowledging.writeInbound(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)))
+        }
+        try acknowledging.writeInbound(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(string: #"{"type":"ack","seq":11}"#)))
+        #expect(recorder.acknowledged.withLock { $0 } == [3, 9])
+        #expect(acknowledging.isActive)
+        _ = try acknowledging.finish()
     }
 
     @Test func closesWith1009WhenFragmentsExceed4KiB() throws {

@@ -1,8 +1,9 @@
 import Testing
 @testable import ParleyService
 
-/// The `token` query parameter of a WebSocket upgrade (API.md §5), read from the request's URI.
-@Suite("Upgrade token")
+/// The query parameters of a WebSocket upgrade, read from the request's URI: `token` (API.md §5)
+/// and `ack` (docs/api.md §7).
+@Suite("Upgrade query")
 struct UpgradeTokenTests {
     @Test(arguments: [
         ("/ws?token=abc", "abc"),
@@ -12,11 +13,16 @@ struct UpgradeTokenTests {
         ("/ws?token=a=b", "a=b"),
     ])
     func aTokenIsFound(uri: String, token: String) {
-        #expect(GatewayChildChannel.token(in: uri) == token)
+        #expect(GatewayChildChannel.queryParameter("token", in: uri) == token)
     }
 
     @Test(arguments: ["/ws", "/ws?", "/ws?token=", "/ws?token", "/ws?tokens=abc", "/ws?x=token=abc", "/token=abc"])
     func noTokenIsFound(uri: String) {
-        #expect(GatewayChildChannel.token(in: uri) == nil)
+        #expect(GatewayChildChannel.queryParameter("token", in: uri) == nil)
+    }
+
+    @Test(arguments: [("/ws?token=a&ack=1", "1"), ("/ws?ack=0&token=a", "0"), ("/ws?token=a&acks=1", nil), ("/ws?token=ack=1", nil)])
+    func theAcknowledgementModeIsRead(uri: String, value: String?) {
+        #expect(GatewayChildChannel.queryParameter("ack", in: uri) == value)
     }
 }
