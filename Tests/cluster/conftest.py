@@ -3,16 +3,19 @@
 Every test module gets its own redis-server (so tests may restart or kill it) and talks to the
 PostgreSQL database that `make test` prepared (PARLEY_TEST_DATABASE_URL).
 """
+import asyncio
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,31 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def fault_proxy(name, target_port):
+    """The fault proxy of `make chaos` (Tests/chaos/proxy.py) in front of 127.0.0.1:`target_port`, on
+    an event loop of its own: yields its port, and a function that runs a proxy method (`blackhole`,
+    `cut`, `heal`, …) on that loop."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "chaos"))
+    from proxy import FaultProxy
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    proxy = FaultProxy(name, ("127.0.0.1", target_port), free_port())
+    asyncio.run_coroutine_threadsafe(proxy.start(), loop).result(5)
+
+    def fault(method, *args):
+        loop.call_soon_threadsafe(getattr(proxy, method), *args)
+
+    try:
+        yield proxy.port, fault
+    finally:
+        asyncio.run_coroutine_threadsafe(proxy.close(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
 
 
 def wait_until(condition, timeout=10.0, interval=0.05, message="condition"):

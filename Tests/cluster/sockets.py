@@ -12,9 +12,16 @@ from websockets.sync.client import connect
 
 
 class Socket:
-    def __init__(self, url, token=None, headers=None):
-        self.connection = connect(f"{url}?token={token}" if token is not None else url, open_timeout=10,
-                                  additional_headers=headers)
+    """`ack=True` opens an acknowledging socket (docs/api.md §7); `sock` is an already connected TCP
+    socket to speak over (a fault proxy's, or one with a small receive buffer)."""
+
+    def __init__(self, url, token=None, headers=None, ack=False, sock=None, max_queue=16):
+        query = "&".join(([f"token={token}"] if token is not None else []) + (["ack=1"] if ack else []))
+        self.connection = connect(f"{url}?{query}" if query else url, open_timeout=10,
+                                  additional_headers=headers, sock=sock, max_queue=max_queue)
+
+    def acknowledge(self, seq):
+        self.connection.send(json.dumps({"type": "ack", "seq": seq}))
 
     def frame(self, timeout=10):
         """The next server frame, parsed."""

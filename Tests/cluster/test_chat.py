@@ -123,13 +123,21 @@ def test_recall_live_and_offline(cluster):
     assert (status, answer["data"]) == (200, notice)
     assert socket.frame() == {"msg": "recall", "data": notice}
 
+    # Recalled before it was pushed: its content never reaches the socket, only the recall does
+    # (issue 15); sync shows it recalled.
     socket.close()
     offline = send(a, sender, recipient, "oops again")
     a.post("/chat/recall", {"to_id": recipient.id, "chat_type": "user", "id": offline["id"]}, token=sender.token)
     again = Socket(b.ws, recipient.token)
-    assert get_messages(b, recipient) == 2
-    assert again.frame() == {"msg": "ok", "data": offline}
+    assert get_messages(b, recipient) == 1
     assert again.frame() == {"msg": "recall", "data": {**notice, "id": offline["id"]}}
+    assert again.is_open()
+    status, synced = b.get("/chat/sync?after=3", token=recipient.token)
+    assert status == 200, synced
+    assert [(entry["msg"], entry["data"]["id"]) for entry in synced["data"]["entries"]] == \
+        [("ok", offline["id"]), ("recall", offline["id"])]
+    assert synced["data"]["entries"][0]["data"]["data"] == ""
+    assert synced["data"]["entries"][0]["data"]["isremove"] == 1
 
 
 def test_a_thousand_messages_arrive_in_order_exactly_once(cluster):

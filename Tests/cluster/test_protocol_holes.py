@@ -1,21 +1,17 @@
 """Regression tests for the holes issue 13 found in the cluster protocol: each scripts the fault
 that broke "one live socket per account, the newest, and none on a revoked session"."""
-import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import os
 import signal
-import sys
-import threading
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-from conftest import HEARTBEAT, PRESENCE_TTL, SECRET, free_port, wait_until
+from conftest import HEARTBEAT, PRESENCE_TTL, SECRET, fault_proxy, wait_until
 from sockets import Socket
 from test_chat import Person, befriend, connect, send
 from test_gateway import KICKED, psql
@@ -171,27 +167,10 @@ def test_a_claim_that_timed_out_does_nothing_when_redis_runs_it_later(spawn, red
 
 @contextmanager
 def behind_a_fault_proxy(redis):
-    """The fault proxy of `make chaos` (Tests/chaos/proxy.py) in front of `redis`, on an event loop
-    of its own: yields the Redis URL to give a node, and a function that runs a proxy method
-    (`cut`, `heal`, …) on that loop."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "chaos"))
-    from proxy import FaultProxy
-
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    proxy = FaultProxy("node→redis", ("127.0.0.1", redis.port), free_port())
-    asyncio.run_coroutine_threadsafe(proxy.start(), loop).result(5)
-
-    def fault(method, *args):
-        loop.call_soon_threadsafe(getattr(proxy, method), *args)
-
-    try:
-        yield f"redis://127.0.0.1:{proxy.port}/0", fault
-    finally:
-        asyncio.run_coroutine_threadsafe(proxy.close(), loop).result(5)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(5)
+    """A fault proxy in front of `redis`: yields the Redis URL to give a node, and the proxy's
+    fault function."""
+    with fault_proxy("node→redis", redis.port) as (port, fault):
+        yield f"redis://127.0.0.1:{port}/0", fault
 
 
 def test_a_claim_whose_answer_never_came_leaves_no_presence(spawn, redis):

@@ -146,19 +146,29 @@ final class MessageCourier: Sendable {
         return entries.count == limit ? .more : .done
     }
 
-    /// Writes `frames` in order, waiting for each ``chunkSize`` bytes to be taken by the connection.
+    /// Writes `frames` in order, waiting for each chunk to be taken by the connection before the next.
     private static func write(_ frames: [ServerFrame], to socket: SocketHandle) async throws {
-        var chunk = 0
-        var lastWrite: EventLoopFuture<Void>?
-        for frame in frames {
-            let size = frame.text.utf8.count
-            if chunk > 0, chunk + size > chunkSize, let lastWrite {
-                try await lastWrite.get()
-                chunk = 0
-            }
-            lastWrite = socket.write(frame)
-            chunk += size
+        for chunk in chunks(sizes: frames.map(\.text.utf8.count), limit: chunkSize) {
+            for index in chunk.dropLast() { socket.send(frames[index]) }
+            // Frames leave in order, so the last one written means all were.
+            try await socket.write(frames[chunk.upperBound - 1]).get()
         }
-        try await lastWrite?.get()
+    }
+
+    /// Consecutive runs of the frames of `sizes` bytes, each at most `limit` bytes (a larger frame
+    /// alone).
+    static func chunks(sizes: [Int], limit: Int) -> [Range<Int>] {
+        var chunks: [Range<Int>] = []
+        var start = 0
+        var bytes = 0
+        for (index, size) in sizes.enumerated() {
+            if index > start, bytes + size > limit {
+                chunks.append(start..<index)
+                (start, bytes) = (index, 0)
+            }
+            bytes += size
+        }
+        if start < sizes.count { chunks.append(start..<sizes.count) }
+        return chunks
     }
 }

@@ -389,11 +389,12 @@ struct GatewayStateMachine {
     }
 
     /// The session is known to be still active after the claim: the socket is the account's now,
-    /// and gets the messages its client asked for meanwhile.
+    /// and gets the messages its client asked for meanwhile — or, for an acknowledging socket, what
+    /// waits in any case (docs/api.md §7: it needs no `getmessage`).
     mutating func sessionVerified(_ connection: ConnectionID) -> [Action] {
-        guard case .live(let userID, _) = connections[connection]?.phase else { return [] }
+        guard let record = connections[connection], case .live(let userID, _) = record.phase else { return [] }
         connections[connection]?.session = .verified
-        guard accounts[userID]?.isDeliveryRequested == true else { return [] }
+        guard accounts[userID]?.isDeliveryRequested == true || record.acknowledges else { return [] }
         accounts[userID]?.isDeliveryRequested = false
         return [.deliver(connection, userID: userID)]
     }

@@ -38,4 +38,17 @@ struct DeliveryPassesTests {
         #expect(passes.batchEnded(userID: 1, socket: "a", more: true, failed: true) == nil)
         #expect(passes.runningCount == 0)
     }
+
+    /// A batch is written in chunks the connection takes before the next is written, each under the
+    /// socket's 64 KiB high-water mark: a slow reader's backlog drains instead of being dropped.
+    @Test(arguments: [
+        ([10, 10, 10], 25, [0..<2, 2..<3]),
+        ([10, 15, 10], 25, [0..<2, 2..<3]),
+        ([30, 5, 30], 25, [0..<1, 1..<2, 2..<3]),
+        ([5, 5], 25, [0..<2]),
+        ([], 25, []),
+    ] as [([Int], Int, [Range<Int>])])
+    func aBatchIsWrittenInChunksOfBoundedSize(sizes: [Int], limit: Int, chunks: [Range<Int>]) {
+        #expect(MessageCourier.chunks(sizes: sizes, limit: limit) == chunks)
+    }
 }

@@ -362,6 +362,22 @@ struct GatewayStateMachineTests {
         #expect(machine.sessionVerified(1) == [], "delivered once")
     }
 
+    /// An acknowledging socket (docs/api.md §7) is sent what waits once verified, without a
+    /// `getmessage`; the old client's is not (it asks).
+    @Test func anAcknowledgingSocketIsDeliveredToOnceVerified() {
+        var machine = Machine()
+        #expect(machine.socketOpened(SocketHandle(id: 1, channel: EmbeddedChannel()), acknowledges: true) == [.authenticate(1)])
+        _ = machine.authenticated(1, as: identity(7, expiry: 4_000_000_000))
+        _ = machine.sessionActive(1, confirmation: Self.confirmation)
+        _ = machine.subscribed(userID: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        #expect(machine.sessionVerified(1) == [.deliver(1, userID: 7)])
+
+        claiming(&machine, 2, user: 8)
+        _ = machine.claimed(2, userID: 8, generation: 100)
+        #expect(machine.sessionVerified(2) == [])
+    }
+
     /// The claim took over a request Redis kept (the client asked before this node subscribed).
     @Test func aDeliveryRequestTakenByTheClaimIsServedAfterVerification() {
         var machine = Machine()
