@@ -282,6 +282,31 @@ class Checker:
                                 f"message {message.id} from account {message.sender} (accepted {message.accepted:.2f}s) "
                                 f"reached only a socket that was no longer current: {self.describe(socket)} at {at:.2f}s")
         yield from self._order_and_gaps(tracked, receipts)
+        yield from self._numbering()
+
+    def _numbering(self):
+        """Acknowledging sockets (docs/api.md §7): each receives consecutive numbers, and no socket
+        of the account is ever sent a number beyond the first one its client lacks — the server
+        resends from the delivery cursor, which only the client's acknowledgements move, so a gap
+        means an entry the client will never be sent."""
+        for account, sockets in self.sockets_of.items():
+            frames = sorted(((at, seq, socket) for socket in sockets if socket.acknowledges
+                             for at, seq in socket.numbered), key=lambda frame: frame[:2])
+            held, contiguous, last_on, reported = set(), 0, {}, None
+            for at, seq, socket in frames:
+                previous = last_on.get(socket.id)
+                if previous is not None and seq != previous + 1:
+                    yield Violation("delivery", account, at,
+                                    f"{self.describe(socket)} received entry {seq} right after entry {previous}")
+                elif seq > contiguous + 1 and reported != contiguous + 1:
+                    reported = contiguous + 1  # once per missing entry
+                    yield Violation("delivery", account, at,
+                                    f"{self.describe(socket)} received entry {seq} while its client lacked "
+                                    f"entry {contiguous + 1} (a gap)")
+                last_on[socket.id] = seq
+                held.add(seq)
+                while contiguous + 1 in held:
+                    contiguous += 1
 
     def _current_at(self, socket, at):
         """Whether a frame read at `at` reached the account's current socket: its session not revoked

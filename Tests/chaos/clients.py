@@ -98,6 +98,10 @@ class Account:
         self.enabled.set()              # logins until the failed-login throttle (429) locks them out
         self.lock = asyncio.Lock()
         self.sockets = []  # LiveSockets not yet closed
+        # Half the clients acknowledge (docs/api.md §7): they keep the highest number up to which they
+        # hold every inbox entry, and acknowledge it, as an app storing its messages would.
+        self.acknowledges = index % 2 == 1
+        self.contiguous = 0
 
     # -- requests ----------------------------------------------------------------------------------
 
@@ -166,10 +170,11 @@ class Account:
         """Opens a socket with the current token; returns its LiveSocket, or None if the upgrade failed."""
         clock = self.world.clock
         record = SocketRecord(self.world.socket_id(), self.index, node.name, self.sid or "", self.token_exp,
-                              purpose, clock.now())
+                              purpose, clock.now(), acknowledges=self.acknowledges)
         self.world.history.sockets.append(record)
+        ack = "&ack=1" if self.acknowledges else ""
         try:
-            connection = await connect(f"ws://127.0.0.1:{node.port}/ws?token={self.token or ''}", open_timeout=5,
+            connection = await connect(f"ws://127.0.0.1:{node.port}/ws?token={self.token or ''}{ack}", open_timeout=5,
                                        ping_interval=None, close_timeout=3, compression=None, proxy=None,
                                        max_queue=None)
         except Exception as error:  # refused, reset, timed out, or an HTTP error instead of 101
@@ -188,8 +193,14 @@ class Account:
                 frame = json.loads(text)
                 if frame.get("msg") == "fail":
                     record.fail_code = frame.get("code")
-                elif frame.get("msg") == "ok" and isinstance(frame.get("data"), dict):
+                    continue
+                if frame.get("msg") == "ok" and isinstance(frame.get("data"), dict):
                     record.frames.append([clock.now(), frame["data"]["id"], frame["data"]["from_id"]])
+                if "seq" in frame:
+                    record.numbered.append([clock.now(), frame["seq"]])
+                    if frame["seq"] == self.contiguous + 1:
+                        self.contiguous = frame["seq"]
+                        await live.connection.send(json.dumps({"type": "ack", "seq": self.contiguous}))
         except ConnectionClosed:
             pass
         except Exception as error:

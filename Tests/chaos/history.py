@@ -26,6 +26,8 @@ class SocketRecord:
     closed_by_client: bool = False
     error: Optional[str] = None   # why the upgrade failed, when it did
     frames: list = field(default_factory=list)  # [time, message id, from user id] of every `ok` frame
+    acknowledges: bool = False    # opened with `ack=1` (docs/api.md §7)
+    numbered: list = field(default_factory=list)  # [time, seq] of every numbered frame, when acknowledging
 
 
 @dataclass

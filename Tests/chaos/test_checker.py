@@ -182,6 +182,28 @@ def test_a_redelivery_on_the_next_socket_is_allowed():
     assert properties(history(sockets, messages=[message])) == []
 
 
+def numbered(id, numbers, opened=1.0, closed=None, code=None):
+    """An acknowledging socket that received inbox entries `numbers`, a tenth of a second apart."""
+    record = socket(id, opened=opened, closed=closed, code=code)
+    record.acknowledges = True
+    record.numbered = [[opened + 0.1 * (i + 1), seq] for i, seq in enumerate(numbers)]
+    return record
+
+
+def test_an_acknowledging_socket_receives_consecutive_numbers():
+    assert properties(history([numbered(1, [1, 2, 3])])) == []
+    assert properties(history([numbered(1, [1, 3])])) == ["delivery"]  # a gap
+    assert properties(history([numbered(1, [1, 2, 2])])) == ["delivery"]  # a repeat on one socket
+
+
+def test_the_next_socket_may_resend_but_never_skip_what_the_client_lacks():
+    resent = [numbered(1, [1, 2, 3], closed=5, code=1006), numbered(2, [2, 3, 4], opened=6)]
+    assert properties(history(resent)) == []
+    skipped = [numbered(1, [1, 2], closed=5, code=1006), numbered(2, [4, 5], opened=6)]
+    found = check(history(skipped))
+    assert [v.property for v in found] == ["delivery"] and "lacked entry 3" in found[0].description
+
+
 def test_timeline_counts_healthy_seconds_only():
     timeline = Timeline([FaultRecord("a", "x", 10, 20), FaultRecord("b", "y", 15, 25), FaultRecord("c", "z", 40, None)],
                         end=50)

@@ -38,7 +38,7 @@ struct HistoryRetention: Service {
                     """
                     WITH gone AS (
                         DELETE FROM messages WHERE id IN (
-                            SELECT id FROM messages WHERE created_at < now() - make_interval(days => \(days))
+                            SELECT id FROM messages WHERE created_at < now() - make_interval(days => \(days)::int)
                             ORDER BY created_at LIMIT \(Self.batchSize)
                         )
                         RETURNING 1

@@ -18,6 +18,7 @@ struct ConfigurationTests {
         #expect(configuration.jwtSecret == nil)
         #expect(configuration.tokenLifetime == .seconds(604_800))
         #expect(configuration.adminToken == nil)
+        #expect(configuration.historyDays == nil, "messages are kept")
         #expect(configuration.bcryptCost == 10)
         #expect(configuration.heartbeat == .seconds(3))
         #expect(configuration.presenceTTL == .seconds(10))
@@ -55,7 +56,7 @@ struct ConfigurationTests {
             "PARLEY_LOG_LEVEL": "debug", "PARLEY_LOG_FORMAT": "json", "PARLEY_CORS_ORIGINS": "https://a.example, https://b.example",
             "PARLEY_SOCKET_RATE": "0", "PARLEY_REG_RATE": "5", "PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,::1",
             "PARLEY_ADVERTISE_ADDRESS": "10.0.0.7:8080", "PARLEY_REQUEST_HEAD_TIMEOUT": "3", "PARLEY_IDLE_TIMEOUT": "20",
-            "PARLEY_CONNECTIONS_PER_ADDRESS": "50", "PARLEY_LANGUAGE_NEGOTIATION": "explicit",
+            "PARLEY_CONNECTIONS_PER_ADDRESS": "50", "PARLEY_LANGUAGE_NEGOTIATION": "explicit", "PARLEY_HISTORY_DAYS": "30",
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
@@ -80,13 +81,14 @@ struct ConfigurationTests {
         #expect(configuration.connectionsPerAddress == 50)
         #expect(configuration.advertiseAddress == "10.0.0.7:8080")
         #expect(configuration.languageNegotiation == .explicit)
+        #expect(configuration.historyDays == 30)
     }
 
     @Test(arguments: [
         ["PARLEY_PORT": "http"], ["PARLEY_PORT": "70000"], ["PARLEY_BCRYPT_COST": "3"], ["PARLEY_LOG_LEVEL": "loud"],
         ["PARLEY_HEARTBEAT": "10", "PARLEY_PRESENCE_TTL": "5"], ["PARLEY_LOG_FORMAT": "xml"],
         ["PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,nginx"], ["PARLEY_REQUEST_HEAD_TIMEOUT": "0"],
-        ["PARLEY_LANGUAGE_NEGOTIATION": "off"], ["PARLEY_MEDIA_URL": "http://127.0.0.1:9000/media"],
+        ["PARLEY_LANGUAGE_NEGOTIATION": "off"], ["PARLEY_MEDIA_URL": "http://127.0.0.1:9000/media"], ["PARLEY_HISTORY_DAYS": "0"],
         ["PARLEY_MEDIA_URL": "s3://media?endpoint=ftp://x", "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"],
         ["PARLEY_MEDIA_URL": "s3://media?endpoint=http://127.0.0.1:9000"],  // no credentials
         // Replaced: a node must not start believing every peer's X-Real-IP, nor silently ignore it.
