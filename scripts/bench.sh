@@ -22,9 +22,9 @@ only="${ONLY:-kick push message http storm idle cluster peer}"
 base_port="${BENCH_PORT:-18200}"
 if [ "$size" = tiny ]; then
     runs="${RUNS:-1}"
-    kick_rounds=20; push_count=20; http_duration=2s; storm_connects=50; idle_sizes="50"; cluster_per_node=50; cpu_window=1
+    kick_rounds=20; push_count=20; http_duration=2s; storm_connects=50; idle_sizes="50"; cluster_per_node=50; cpu_window=1; pgbench_seconds=2
 else
-    kick_rounds=1000; push_count=1000; http_duration=10s; storm_connects=10000; idle_sizes="10000 19000"; cluster_per_node=17000; cpu_window=10
+    kick_rounds=1000; push_count=1000; http_duration=10s; storm_connects=10000; idle_sizes="10000 19000"; cluster_per_node=17000; cpu_window=10; pgbench_seconds=10
 fi
 
 if [ -n "${PROFILE:-}" ] && ! command -v perf >/dev/null; then apt-get install -y -q linux-perf >/dev/null; fi
@@ -126,7 +126,8 @@ tag="$(date +%s | tail -c 7)"
 for i in $(seq 1 "$runs"); do
     wants kick && run kick kick --node "$a" --node "$b" --rounds "$kick_rounds" --redis "$redis_url" --prefix "k${tag}r${i}_"
     wants push && run push push --node "$a" --node "$b" --count "$push_count" --prefix "p${tag}r${i}_"
-    wants message && run message message --node "$a" --node "$b" --count "$push_count" --concurrency 16 --prefix "m${tag}r${i}_"
+    wants message && run message message --node "$a" --node "$b" --count "$push_count" --concurrency 16 --redis "$redis_url" \
+        --database-url "$database_url" --pgbench-seconds "$pgbench_seconds" --script-dir "$out" --prefix "m${tag}r${i}_"
     wants http && run http http --node "$a" --friends 50 --duration "$http_duration" --concurrency 16 \
         --database-url "$database_url" --script-dir "$out" --prefix "h${tag}r${i}_"
     wants storm && run storm storm --node "$a" --connects "$storm_connects" --concurrency 64 --prefix "s${tag}r${i}_"

@@ -94,15 +94,7 @@ struct HTTPScenario: AsyncParsableCommand {
     }
 
     func runPgbench(script: String, seconds: Int) throws -> Double {
-        let outputPath = script + ".out"
-        let status = try spawnAndWait(
-            pgbench, ["-n", "-M", "extended", "-c", "\(concurrency)", "-j", "\(pgbenchThreads)", "-T", "\(seconds)", "-f", script, databaseURL],
-            outputPath: outputPath)
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        guard status == 0 else { throw BenchError("pgbench failed (\(status)): \(text)") }
-        for line in text.split(separator: "\n") where line.hasPrefix("tps = ") {
-            if let value = line.split(separator: " ").dropFirst(2).first, let tps = Double(value) { return tps }
-        }
-        throw BenchError("no tps in pgbench output: \(text)")
+        try Pgbench(binary: pgbench, databaseURL: databaseURL, clients: concurrency, threads: pgbenchThreads)
+            .tps(script: script, seconds: seconds)
     }
 }

@@ -199,3 +199,26 @@ func spawn(_ executable: String, _ arguments: [String], outputPath: String, envi
     guard spawned == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
     return pid
 }
+
+/// pgbench on the nodes' database: the limit for a route that is one or two statements, measured
+/// with the extended protocol, which PostgresNIO also speaks (Parse/Bind/Execute).
+struct Pgbench {
+    let binary: String
+    let databaseURL: String
+    let clients: Int
+    let threads: Int
+
+    /// Transactions per second of `script` over `seconds`.
+    func tps(script: String, seconds: Int) throws -> Double {
+        let outputPath = script + ".out"
+        let status = try spawnAndWait(
+            binary, ["-n", "-M", "extended", "-c", "\(clients)", "-j", "\(threads)", "-T", "\(seconds)", "-f", script, databaseURL],
+            outputPath: outputPath)
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw BenchError("pgbench failed (\(status)): \(text)") }
+        for line in text.split(separator: "\n") where line.hasPrefix("tps = ") {
+            if let value = line.split(separator: " ").dropFirst(2).first, let tps = Double(value) { return tps }
+        }
+        throw BenchError("no tps in pgbench output: \(text)")
+    }
+}

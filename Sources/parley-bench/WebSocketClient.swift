@@ -125,6 +125,12 @@ struct ClientSocket: Sendable {
     let inbox: Inbox?
 
     func close() { channel.close(promise: nil) }
+
+    /// Sends `text` as a masked text frame, as a client must.
+    func send(_ text: String) {
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: channel.allocator.buffer(string: text))
+        channel.writeAndFlush(frame, promise: nil)
+    }
 }
 
 enum WebSocketClient {

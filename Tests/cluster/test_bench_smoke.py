@@ -84,11 +84,18 @@ def test_idle(cluster):
     assert "ratio_to_echo" in record and "ratio_to_ws" in record
 
 
-def test_message(cluster):
+def test_message(cluster, redis, tmp_path):
     a, b = cluster
-    record = bench("message", "--node", a.base, "--node", b.base, "--count", "20", "--concurrency", "4")
+    record = bench("message", "--node", a.base, "--node", b.base, "--count", "20", "--concurrency", "4",
+                   "--redis", redis.url, "--database-url", DATABASE_URL, "--pgbench-seconds", "1",
+                   "--script-dir", str(tmp_path))
     assert record["scenario"] == "message" and record["count"] == 20
-    assert record["latency_failures"] == 0 and record["throughput_sent_failures"] == 0
-    assert record["throughput_received"] == 20
-    latency_keys(record["latency"])
-    assert record["messages_per_second"] > 0
+    for mode in ("legacy", "acknowledged"):
+        outcome = record[mode]
+        assert outcome["latency_failures"] == 0 and outcome["throughput_sent_failures"] == 0, outcome
+        assert outcome["throughput_received"] == 20
+        latency_keys(outcome["latency"])
+        assert outcome["messages_per_second"] > 0
+    latency_keys(record["redis_roundtrip"])
+    assert record["pgbench"]["tps"] > 0
+    assert "ratio_to_pgbench" in record and "acknowledged_ratio_to_pgbench" in record

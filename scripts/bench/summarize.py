@@ -68,6 +68,21 @@ def main(path):
         out.append(f"| push: request sent → frame p50 / p99 (ms) | {fmt(med([x['from_request']['p50_ms'] for x in r]), 3)} / {fmt(med(q), 3)} "
                    f"| response → frame p50 {fmt(med([x['from_response']['p50_ms'] for x in r]), 3)}, p99 {fmt(med([x['from_response']['p99_ms'] for x in r]), 3)} "
                    f"| | {len(r)} | p99 {raw(q, 3)} |")
+    r = lines.get("message", [])
+    if r:
+        def figure(mode, key):
+            return med([x[mode]["latency"][key] for x in r])
+        out.append(f"| message: HTTP answer → frame p50 / p99 (ms), acks off · on | {fmt(figure('legacy', 'p50_ms'), 3)} / "
+                   f"{fmt(figure('legacy', 'p99_ms'), 3)} · {fmt(figure('acknowledged', 'p50_ms'), 3)} / {fmt(figure('acknowledged', 'p99_ms'), 3)} "
+                   f"| Redis publish→receive p50 {fmt(med([x['redis_roundtrip']['p50_ms'] for x in r]), 3)}, "
+                   f"p99 {fmt(med([x['redis_roundtrip']['p99_ms'] for x in r]), 3)} | | {len(r)} | "
+                   f"p99 off {raw([x['legacy']['latency']['p99_ms'] for x in r], 3)}; on {raw([x['acknowledged']['latency']['p99_ms'] for x in r], 3)} |")
+        off = [x["legacy"]["messages_per_second"] for x in r]
+        on = [x["acknowledged"]["messages_per_second"] for x in r]
+        tps = [x["pgbench"]["tps"] for x in r]
+        out.append(f"| message: messages/s, 16 in flight, acks off · on | {fmt(med(off), 0)} · {fmt(med(on), 0)} "
+                   f"| pgbench send statements tps {fmt(med(tps), 0)} | {fmt(med([x['ratio_to_pgbench'] for x in r]))} · "
+                   f"{fmt(med([x['acknowledged_ratio_to_pgbench'] for x in r]))} | {len(r)} | off {raw(off, 0)}; on {raw(on, 0)}; pgbench {raw(tps, 0)} |")
     r = lines.get("cluster", [])
     if r:
         out.append(f"| cluster: accounts online at once, 3 nodes | {r[-1]['online_max']:,} | target {r[-1]['target']:,} | | 1 | |")
