@@ -29,13 +29,15 @@ struct RouteFuzzTests {
         (.get, "/"), (.get, "/health"),
         (.post, "/user/update"), (.post, "/friend/destroy"), (.get, "/tag/read/1"), (.post, "/token/refresh"),
         (.post, "/upload"), (.get, "/media/abc"),
+        (.get, "/chat/sync"), (.get, "/chat/sync?after=x&limit=999"), (.get, "/chat/history/1?before=-1"),
+        (.get, "/chat/history/abc"), (.get, "/chat/conversations?limit=0"), (.post, "/chat/read"),
     ]
 
     /// The field names the routes read, so random bodies hit real validation paths.
     static let keys = [
         "username", "password", "repassword", "keyword", "friend_id", "nickname", "lookme", "lookhim", "status",
         "isblack", "star", "tags", "reported_id", "reported_type", "content", "category", "to_id", "chat_type",
-        "type", "data", "options", "id", "extra", "avatar", "sex", "sign", "area", "files",
+        "type", "data", "options", "id", "extra", "avatar", "sex", "sign", "area", "files", "seq",
     ]
 
     static let strings = [
