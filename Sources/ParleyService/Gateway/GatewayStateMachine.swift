@@ -115,8 +115,6 @@ struct GatewayStateMachine {
     struct Connection {
         /// How to reach it (carried for the gateway, as postgres-nio's machines carry promises).
         let socket: SocketHandle
-        /// It asked for acknowledged delivery (docs/api.md §7).
-        var acknowledges = false
         var phase: Phase
         /// Who its token says it is, once checked: its session is checked again after the claim,
         /// at every sweep, and its expiry closes it.
@@ -124,6 +122,8 @@ struct GatewayStateMachine {
         /// When it took its account (ms since 1970), for re-registering presence.
         var liveSince: Int64 = 0
         var session = SessionCheck.pending
+        /// It asked for acknowledged delivery (docs/api.md §7). Last, where it fits in the padding.
+        var acknowledges = false
     }
 
     /// Releases kept for another try at most; past that the oldest are let go (the account's next
@@ -214,7 +214,7 @@ struct GatewayStateMachine {
             connections[connection] = Connection(socket: socket, phase: .closing(userID: nil, generation: nil))
             return [.goAway(connection)]
         }
-        connections[connection] = Connection(socket: socket, acknowledges: acknowledges, phase: .authenticating)
+        connections[connection] = Connection(socket: socket, phase: .authenticating, acknowledges: acknowledges)
         return [.authenticate(connection)]
     }
 

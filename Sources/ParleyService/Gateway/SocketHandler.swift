@@ -25,14 +25,15 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let handle: SocketHandle
     /// What the client sent with its upgrade, until ``handlerAdded(context:)`` hands it on.
     private var opening: (token: String?, address: IPAddress?)?
-    /// The client asked for acknowledged delivery (`/ws?ack=1`): its acknowledgements are read.
-    private let acknowledges: Bool
     private let settings: SocketSettings
     private var state = State.open
     private var aggregator = FrameAggregator()
     private var lastHeard = NIODeadline.uptimeNanoseconds(0)
     /// A read the pipeline asked for while the outbound buffer was over its high-water mark.
     private var isReadWithheld = false
+    /// The client asked for acknowledged delivery (`/ws?ack=1`): its acknowledgements are read.
+    /// (Beside the other flag: one byte of padding, not a word of its own, per idle socket.)
+    private let acknowledges: Bool
     /// Set while the handler is in the pipeline, for the wheel's visits.
     private var context: ChannelHandlerContext?
     private var keepAliveWheel: KeepAliveWheel?
