@@ -6,9 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 services=scripts/local-services.sh
-if ! $services status 2>/dev/null; then
-    trap '$services stop' EXIT
-fi
+stop_services=false
+$services status 2>/dev/null || stop_services=true
+background=()
+cleanup() {
+    for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done
+    if $stop_services; then $services stop; fi
+}
+trap cleanup EXIT
 $services start
 eval "$($services env | sed 's/^/export /')"
 
@@ -19,10 +24,20 @@ export PARLEY_TEST_DATABASE_URL="${PARLEY_DATABASE_URL%/*}/parley_test"
 export PARLEY_TEST_REDIS_URL="${PARLEY_REDIS_URL%/*}/1"
 redis-cli -u "$PARLEY_TEST_REDIS_URL" flushdb >/dev/null
 
-# The Redis client package on its own (against the shared Redis, plus private servers it starts for
-# the fault tests), then again under AddressSanitizer.
-(cd Packages/nio-redis && NIOREDIS_TEST_URL="$PARLEY_TEST_REDIS_URL" swift test \
-    && swift test --sanitize=address --scratch-path .build-asan)
+mkdir -p .local
+# Two builds only later steps need — the Redis client under AddressSanitizer, and the fuzz targets —
+# start now in the background at the lowest priority: they take the CPU the other steps leave idle
+# (the multi-node tests mostly wait), so a clean clone's CI costs less than the sum of its builds.
+(cd Packages/nio-redis && nice -n 19 swift build --build-tests --sanitize=address --scratch-path .build-asan) \
+    >.local/test-asan-build.log 2>&1 &
+asan_build=$!
+nice -n 19 swift build --package-path Fuzz --scratch-path .build-fuzz >.local/test-fuzz-build.log 2>&1 &
+fuzz_build=$!
+background=("$asan_build" "$fuzz_build")
+
+# The Redis client package on its own, against the shared Redis plus private servers it starts for
+# its fault tests.
+(cd Packages/nio-redis && NIOREDIS_TEST_URL="$PARLEY_TEST_REDIS_URL" swift test)
 
 swift build --build-tests
 PARLEY_DATABASE_URL="$PARLEY_TEST_DATABASE_URL" .build/debug/parley migrate
@@ -30,12 +45,17 @@ PARLEY_DATABASE_URL="$PARLEY_TEST_DATABASE_URL" .build/debug/parley migrate
 # after the parallel run, so the other suites' 4-second PostgreSQL deadlines are not its victims.
 swift test --skip-build --skip DatabaseTests
 swift test --skip-build --filter DatabaseTests
-# A 20-second smoke of every fuzz target: it must build, and the seeds plus a short run must not crash.
-DURATION=20 scripts/fuzz.sh
 # Several real nodes sharing PostgreSQL and Redis: kicks, races, node death, Redis faults, drain.
 .local/venv/bin/pytest -q Tests/cluster
+
+# The background builds, then what they were for.
+wait $asan_build || { tail -30 .local/test-asan-build.log; exit 1; }
+(cd Packages/nio-redis && NIOREDIS_TEST_URL="$PARLEY_TEST_REDIS_URL" swift test --skip-build --sanitize=address --scratch-path .build-asan)
+wait $fuzz_build || { tail -30 .local/test-fuzz-build.log; exit 1; }
+# A 20-second smoke of every fuzz target: it must build, and the seeds plus a short run must not crash.
+DURATION=20 scripts/fuzz.sh
 # The fault-injecting checker (Tests/chaos, docs/chaos.md), 60 seconds of random faults and client
 # operations against three nodes with their own PostgreSQL and Redis: "one live socket per account,
-# nothing lost" must hold. A failing run prints its seed; `make chaos SEED=…` replays it.
+# nothing lost" must hold. A failing run prints its seed; `make chaos SEED=…` replays it. Last, with
+# no build in the background: its bounds are in seconds of a loaded machine.
 DURATION=60 scripts/chaos.sh
-

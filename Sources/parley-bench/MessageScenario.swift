@@ -75,7 +75,7 @@ struct MessageScenario: AsyncParsableCommand {
         let acknowledged = try await measure(acknowledging: true, a: a, b: b)
         let redisSamples = try await RedisRoundTrip.measure(try Endpoint(redis), rounds: count)
 
-        let pair = try await Accounts.prepare(on: a, prefix: common.accountPrefix("mp"), count: 2)
+        let pair = try await Accounts.prepare(on: a, prefix: common.accountPrefix("m") + "p", count: 2)
         try await makeFriends(pair[0], pair[1], on: a)
         let scriptPath = (scriptDir as NSString).appendingPathComponent("parley-send-\(pair[0].id).sql")
         try String(format: sendSQL, pair[0].id, pair[1].id).write(toFile: scriptPath, atomically: true, encoding: .utf8)
@@ -100,7 +100,8 @@ struct MessageScenario: AsyncParsableCommand {
 
     /// Both phases with a recipient socket of one kind.
     private func measure(acknowledging: Bool, a: Endpoint, b: Endpoint) async throws -> Outcome {
-        let accounts = try await Accounts.prepare(on: a, prefix: common.accountPrefix(acknowledging ? "ma" : "ms"), count: 2)
+        // Three pairs per run, apart also under one --prefix.
+        let accounts = try await Accounts.prepare(on: a, prefix: common.accountPrefix("m") + (acknowledging ? "a" : "l"), count: 2)
         let (sender, recipient) = (accounts[0], accounts[1])
         try await makeFriends(sender, recipient, on: a)
 
