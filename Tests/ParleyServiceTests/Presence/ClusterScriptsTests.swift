@@ -255,6 +255,74 @@ struct ClusterScriptsTests {
         }
     }
 
+    /// A heartbeat tells whether Redis knew the node (its card), registers it, and hands over its
+    /// inbox once.
+    @Test func aHeartbeatRegistersTheNodeAndDrainsItsInbox() async throws {
+        try await withCluster { cluster in
+            let n1 = cluster.node("n1")
+            let first = try await n1.registry.heartbeat(card: Self.card)
+            #expect(!first.wasRegistered && first.hasEpoch)
+            #expect(try await cluster.redis.send("ZSCORE", cluster.keys.nodes, "n1").string.flatMap { Int64($0) } == first.redisTimeMilliseconds)
+            let ttl = try #require(try await cluster.redis.send("TTL", cluster.keys.node("n1")).int)
+            #expect((1...10).contains(ttl), "the card expires after the presence TTL")
+            _ = try await cluster.redis.send("RPUSH", cluster.keys.inbox("n1"), "supersede|7|5|kicked|")
+            let second = try await n1.registry.heartbeat(card: Self.card)
+            #expect(second.wasRegistered)
+            #expect(second.supersessions == [Supersession(userID: 7, generation: 5, reason: .kicked, sent: nil)])
+            #expect(try await n1.registry.heartbeat(card: Self.card).supersessions.isEmpty, "drained")
+        }
+    }
+
+    /// A dead node's presence is cleared only once its card expired, only where it still names that
+    /// node, and then the node leaves the registry.
+    @Test func reapingClearsOnlyTheDeadNodesEntries() async throws {
+        try await withCluster { cluster in
+            let (n1, n2) = (cluster.node("n1"), cluster.node("n2"))
+            _ = try await n2.registry.heartbeat(card: Self.card)
+            _ = try await n2.accounts.claim(userID: 7, connection: 1)
+            _ = try await n2.accounts.claim(userID: 8, connection: 2)
+            _ = try await n1.accounts.claim(userID: 8, connection: 3)  // 8 moved to n1 since
+            let reap = { try await cluster.redis.evaluate(ClusterScripts.reap, arguments: [cluster.keys.prefix, "n2", "1000"]).int }
+            #expect(try await reap() == -1, "refused while the card exists")
+            _ = try await cluster.redis.send("DEL", cluster.keys.node("n2"))
+            #expect(try await reap() == 2)
+            #expect(try await cluster.redis.send("EXISTS", cluster.keys.presence(7)).int == 0)
+            #expect(try await cluster.redis.send("GET", cluster.keys.presence(8)).string?.contains("|n1|") == true)
+            #expect(try await cluster.redis.send("ZSCORE", cluster.keys.nodes, "n2") == .null)
+        }
+    }
+
+    /// A process starting under the id of one that died clears the entries that process left, and
+    /// keeps those made since it started.
+    @Test func aRestartedNodeClearsWhatItsPreviousProcessLeft() async throws {
+        try await withCluster { cluster in
+            let n1 = cluster.node("n1")
+            _ = try await n1.accounts.claim(userID: 7, connection: 1)
+            let started = try await redisMilliseconds(cluster.redis) + 1
+            try await Task.sleep(for: .milliseconds(5))
+            _ = try await n1.accounts.claim(userID: 8, connection: 2)
+            #expect(try await n1.registry.clearPreviousProcess(started: started) == 1)
+            #expect(try await cluster.redis.send("EXISTS", cluster.keys.presence(7)).int == 0)
+            #expect(try await cluster.redis.send("EXISTS", cluster.keys.presence(8)).int == 1)
+            #expect(try await cluster.redis.send("SMEMBERS", cluster.keys.nodeUsers("n1")) == .array([.bulkString(ByteBuffer(string: "8"))]))
+        }
+    }
+
+    /// A `getmessage` with no live socket leaves its request for a minute, for the claim to take,
+    /// and nudges the account's channel.
+    @Test(.timeLimit(.minutes(1))) func aDeliveryRequestIsKeptForAMinuteAndPublished() async throws {
+        try await withCluster { cluster in
+            let n1 = cluster.node("n1")
+            try await cluster.subscriber.subscribe([cluster.keys.userChannel(7)])
+            try await n1.accounts.requestDelivery(to: 7)
+            let published = try #require(await cluster.nextMessage(on: cluster.keys.userChannel(7)))
+            #expect(try JSONDecoder().decode(UserEvent.self, from: Data(buffer: published)) == UserEvent(type: .deliver))
+            let ttl = try #require(try await cluster.redis.send("TTL", cluster.keys.deliveryRequest(7)).int)
+            #expect((1...60).contains(ttl))
+            #expect(try await n1.accounts.claim(userID: 7, connection: 1).deliveryRequested, "the claim takes it")
+        }
+    }
+
     private static let card = NodeCard(
         id: "n1", address: "127.0.0.1:1", version: "test", startedAt: Date(), lastSeen: Date(), connections: 0, draining: false
     )
