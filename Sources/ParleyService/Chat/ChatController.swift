@@ -26,8 +26,8 @@ struct ChatController: Sendable {
         let me = try context.requireIdentity().userID
         let fields = try await RequestFields.parse(request)
         let recipient = try fields.int(ChatFields.toID)
-        let chatType = try fields.choice(ChatFields.chatType, in: ChatFields.chatTypes)
-        let type = try fields.choice(ChatFields.type, in: ChatFields.messageTypes)
+        let chatType = try fields.choice(ChatFields.chatType, in: ChatType.allCases)
+        let type = try fields.choice(ChatFields.type, in: MessageType.sendable)
         let data = try fields.string(ChatFields.data, length: ChatFields.dataLength)
         let options = try fields.messageOptions()
         let message = try await messages.send(from: me, to: recipient, chatType: chatType, type: type, data: data, options: options)
@@ -54,7 +54,7 @@ struct ChatController: Sendable {
         let me = try context.requireIdentity().userID
         let fields = try await RequestFields.parse(request)
         let recipient = try fields.int(ChatFields.toID)
-        let chatType = try fields.choice(ChatFields.chatType, in: ChatFields.chatTypes)
+        let chatType = try fields.choice(ChatFields.chatType, in: ChatType.allCases)
         let messageID = try fields.int(ChatFields.messageID)
         let notice = try await messages.recall(messageID: messageID, by: me, to: recipient, chatType: chatType)
         await nudge(recipient, context: context)

@@ -13,9 +13,6 @@ enum ChatFields {
     static let before = Field("before", chinese: "消息ID", english: "before")
     static let limit = Field("limit", chinese: "每页条数", english: "limit")
 
-    /// Group chat comes later: until then `group` is refused like any unknown kind.
-    static let chatTypes = ["user"]
-    static let messageTypes = ["text", "image", "video", "audio", "emoticon", "card"]
     static let dataLength = 1...4000
     /// The most JSON text `options` may hold, in bytes.
     static let maximumOptionsSize = 4096

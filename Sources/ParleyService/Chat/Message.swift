@@ -9,8 +9,8 @@ public struct Message: Encodable, Sendable, Equatable {
     public let toID: Int
     public let toName: String
     public let toAvatar: String
-    public let chatType: String
-    public let type: String
+    public let chatType: ChatType
+    public let type: MessageType
     public internal(set) var data: String
     public internal(set) var options: JSONValue
     /// Milliseconds since 1970.
@@ -47,7 +47,7 @@ extension Message {
 public struct MessageNotice: Encodable, Sendable, Equatable {
     public let fromID: Int
     public let toID: Int
-    public let chatType: String
+    public let chatType: ChatType
     public let id: Int
 
     enum CodingKeys: String, CodingKey {

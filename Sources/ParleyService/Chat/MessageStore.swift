@@ -22,7 +22,7 @@ public struct MessageStore: Sendable {
     /// Names are resolved as the client shows them: `from_name` is the recipient's remark for the
     /// sender, else the sender's nickname, else username; `to_name` the sender's remark for the
     /// recipient, else theirs.
-    public func send(from senderID: Int, to recipientID: Int, chatType: String, type: String, data: String, options: JSONValue) async throws -> Message {
+    public func send(from senderID: Int, to recipientID: Int, chatType: ChatType, type: MessageType, data: String, options: JSONValue) async throws -> Message {
         let names = try await database.query(
             """
             SELECT r.status,
@@ -47,7 +47,7 @@ public struct MessageStore: Sendable {
             """
             WITH message AS (
                 INSERT INTO messages (from_id, to_id, chat_type, type, data, options, from_name, from_avatar, to_name, to_avatar)
-                VALUES (\(senderID), \(recipientID), \(chatType), \(type), \(data), \(optionsJSON)::jsonb,
+                VALUES (\(senderID), \(recipientID), \(chatType.rawValue), \(type.rawValue), \(data), \(optionsJSON)::jsonb,
                     \(resolved.fromName), \(resolved.fromAvatar), \(resolved.toName), \(resolved.toAvatar))
                 RETURNING id, created_at
             ), entry AS (
@@ -77,7 +77,7 @@ public struct MessageStore: Sendable {
     /// Recalling twice is answered the same and queues one recall only. A message outside the
     /// conversation of the two is not found, whoever it belongs to: a stranger learns nothing about
     /// other conversations (the recipient's own messages in it are `forbidden`, API.md §4).
-    public func recall(messageID: Int, by senderID: Int, to recipientID: Int, chatType: String) async throws -> MessageNotice {
+    public func recall(messageID: Int, by senderID: Int, to recipientID: Int, chatType: ChatType) async throws -> MessageNotice {
         try await database.transaction { connection in
             let rows = try await connection.query(
                 """
@@ -88,7 +88,7 @@ public struct MessageStore: Sendable {
             )
             var found: (from: Int, to: Int, chatType: String, recalled: Bool, expired: Bool)?
             for try await row in rows.decode((Int, Int, String, Bool, Bool).self) { found = row }
-            guard let found, found.chatType == chatType, Set([found.from, found.to]) == Set([senderID, recipientID]) else {
+            guard let found, found.chatType == chatType.rawValue, Set([found.from, found.to]) == Set([senderID, recipientID]) else {
                 throw ParleyError(.notFound)
             }
             guard found.from == senderID else { throw ParleyError(.forbidden) }
@@ -203,7 +203,7 @@ public struct MessageStore: Sendable {
             for try await (readSeq, messageID, previousID, unread) in rows.decode((Int, Int, Int, Int).self) {
                 outcome = ReadOutcome(toID: peerID, seq: readSeq, unread: unread)
                 reachedNew = messageID > previousID
-                if reachedNew { outcome?.notice = MessageNotice(fromID: userID, toID: peerID, chatType: "user", id: messageID) }
+                if reachedNew { outcome?.notice = MessageNotice(fromID: userID, toID: peerID, chatType: .user, id: messageID) }
             }
             if reachedNew, let notice = outcome?.notice {
                 try await connection.query(

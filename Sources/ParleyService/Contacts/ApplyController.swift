@@ -104,7 +104,7 @@ public struct ApplyController: Sendable {
     private func greet(_ me: Int, _ applicant: Int, context: AppRequestContext) async {
         for (from, to) in [(me, applicant), (applicant, me)] {
             do {
-                _ = try await messages.send(from: from, to: to, chatType: "user", type: "system", data: Self.greeting, options: .object([:]))
+                _ = try await messages.send(from: from, to: to, chatType: .user, type: .system, data: Self.greeting, options: .object([:]))
                 try await accounts.notifyDeliveries(to: to)
             } catch {
                 context.logger.warning("Cannot send the friendship greeting", metadata: ["user.id": "\(to)", "error": "\(error)"])

@@ -18,6 +18,19 @@ struct ColumnReader {
         return try cell.decode(Value.self)
     }
 
+    /// A text column holding one of `Value`'s raw values (a table's CHECK constraint lists them).
+    mutating func next<Value: RawRepresentable<String>>(_ type: Value.Type = Value.self) throws -> Value {
+        let raw: String = try next()
+        guard let value = Value(rawValue: raw) else { throw UnknownValue(type: "\(Value.self)", value: raw) }
+        return value
+    }
+
+    /// A value the code does not know: a migration added it without the code, or the reverse.
+    struct UnknownValue: Error {
+        let type: String
+        let value: String
+    }
+
     /// The query returned fewer columns than its reader reads: a bug in one or the other.
     struct MissingColumn: Error {
         let type: String

@@ -56,10 +56,10 @@ struct AcknowledgementWindowsTests {
 @Suite("Inbox frames")
 struct InboxFrameTests {
     let message = Message(
-        id: 7, fromID: 1, fromName: "a", fromAvatar: "", toID: 2, toName: "b", toAvatar: "", chatType: "user",
-        type: "text", data: "hi", options: .object([:]), createTime: 0
+        id: 7, fromID: 1, fromName: "a", fromAvatar: "", toID: 2, toName: "b", toAvatar: "", chatType: .user,
+        type: .text, data: "hi", options: .object([:]), createTime: 0
     )
-    let notice = MessageNotice(fromID: 2, toID: 1, chatType: "user", id: 7)
+    let notice = MessageNotice(fromID: 2, toID: 1, chatType: .user, id: 7)
 
     @Test func theOldClientsSocketGetsOnlyTheFramesAPIMdKnows() throws {
         #expect(try InboxEntry(seq: 1, event: .message(message)).frame(numbered: false) == .chatMessage(json: try message.jsonText()))
