@@ -84,18 +84,23 @@ struct ConfigurationTests {
         #expect(configuration.historyDays == 30)
     }
 
+    /// Each refusal names the variable to fix (the first of the pair, where two settings disagree).
     @Test(arguments: [
-        ["PARLEY_PORT": "http"], ["PARLEY_PORT": "70000"], ["PARLEY_BCRYPT_COST": "3"], ["PARLEY_LOG_LEVEL": "loud"],
-        ["PARLEY_HEARTBEAT": "10", "PARLEY_PRESENCE_TTL": "5"], ["PARLEY_LOG_FORMAT": "xml"],
-        ["PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,nginx"], ["PARLEY_REQUEST_HEAD_TIMEOUT": "0"],
-        ["PARLEY_LANGUAGE_NEGOTIATION": "off"], ["PARLEY_MEDIA_URL": "http://127.0.0.1:9000/media"], ["PARLEY_HISTORY_DAYS": "0"],
-        ["PARLEY_MEDIA_URL": "s3://media?endpoint=ftp://x", "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"],
-        ["PARLEY_MEDIA_URL": "s3://media?endpoint=http://127.0.0.1:9000"],  // no credentials
+        ("PARLEY_PORT", ["PARLEY_PORT": "http"]), ("PARLEY_PORT", ["PARLEY_PORT": "70000"]),
+        ("PARLEY_BCRYPT_COST", ["PARLEY_BCRYPT_COST": "3"]), ("PARLEY_LOG_LEVEL", ["PARLEY_LOG_LEVEL": "loud"]),
+        ("PARLEY_HEARTBEAT", ["PARLEY_HEARTBEAT": "10", "PARLEY_PRESENCE_TTL": "5"]), ("PARLEY_LOG_FORMAT", ["PARLEY_LOG_FORMAT": "xml"]),
+        ("PARLEY_TRUSTED_PROXIES", ["PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,nginx"]),
+        ("PARLEY_REQUEST_HEAD_TIMEOUT", ["PARLEY_REQUEST_HEAD_TIMEOUT": "0"]),
+        ("PARLEY_LANGUAGE_NEGOTIATION", ["PARLEY_LANGUAGE_NEGOTIATION": "off"]),
+        ("PARLEY_MEDIA_URL", ["PARLEY_MEDIA_URL": "http://127.0.0.1:9000/media"]), ("PARLEY_HISTORY_DAYS", ["PARLEY_HISTORY_DAYS": "0"]),
+        ("PARLEY_MEDIA_URL", ["PARLEY_MEDIA_URL": "s3://media?endpoint=ftp://x", "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"]),
+        ("PARLEY_MEDIA_URL", ["PARLEY_MEDIA_URL": "s3://media?endpoint=http://127.0.0.1:9000"]),  // no credentials
         // Replaced: a node must not start believing every peer's X-Real-IP, nor silently ignore it.
-        ["PARLEY_TRUST_PROXY": "1"],
+        ("PARLEY_TRUST_PROXY", ["PARLEY_TRUST_PROXY": "1"]),
     ])
-    func refusesNonsenseWithTheVariablesName(environment: [String: String]) {
-        #expect(throws: ConfigurationError.self) { try configuration(environment) }
+    func refusesNonsenseWithTheVariablesName(variable: String, environment: [String: String]) throws {
+        let error = try #require(throws: ConfigurationError.self) { try configuration(environment) }
+        #expect(error.description.contains(variable), "\(error.description)")
     }
 
     @Test func serveNeedsALongEnoughSecret() throws {
