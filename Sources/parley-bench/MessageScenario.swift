@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// The statements of `MessageStore.send` (Sources/ParleyService/Chat/MessageStore.swift), for
-/// pgbench: the names and friendship read, then the message, its inbox entry and the conversation
+/// The prepared statements of `MessageStore.send` (Sources/ParleyService/Chat/ChatStatements.swift),
+/// for pgbench: the names and friendship read, then the message, its inbox entry and the conversation
 /// pair in one statement. Sender and recipient ids are filled in.
 let sendSQL = """
     SELECT r.status,
@@ -79,14 +79,14 @@ struct MessageScenario: AsyncParsableCommand {
         try await makeFriends(pair[0], pair[1], on: a)
         let scriptPath = (scriptDir as NSString).appendingPathComponent("parley-send-\(pair[0].id).sql")
         try String(format: sendSQL, pair[0].id, pair[1].id).write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        log("message: pgbench -M extended -c \(concurrency) -T \(pgbenchSeconds) -f \(scriptPath)")
-        let tps = try Pgbench(binary: pgbench, databaseURL: databaseURL, clients: concurrency, threads: 2)
+        log("message: pgbench -M prepared -c \(concurrency) -T \(pgbenchSeconds) -f \(scriptPath)")
+        let tps = try Pgbench(binary: pgbench, databaseURL: databaseURL, clients: concurrency, threads: 2, mode: "prepared")
             .tps(script: scriptPath, seconds: pgbenchSeconds)
         report(
             [
                 "scenario": "message", "count": count, "concurrency": concurrency,
                 "legacy": legacy.json, "acknowledged": acknowledged.json, "redis_roundtrip": redisSamples.summary,
-                "pgbench": ["tps": tps.rounded(), "script": scriptPath, "mode": "extended"],
+                "pgbench": ["tps": tps.rounded(), "script": scriptPath, "mode": "prepared"],
                 "ratio_to_pgbench": round3(legacy.perSecond / tps), "acknowledged_ratio_to_pgbench": round3(acknowledged.perSecond / tps),
             ],
             summary: String(

@@ -200,19 +200,21 @@ func spawn(_ executable: String, _ arguments: [String], outputPath: String, envi
     return pid
 }
 
-/// pgbench on the nodes' database: the limit for a route that is one or two statements, measured
-/// with the extended protocol, which PostgresNIO also speaks (Parse/Bind/Execute).
+/// pgbench on the nodes' database: the limit for a route that is one or two statements, in the
+/// protocol mode the node uses for them — `extended` for a query (PostgresNIO's unnamed
+/// Parse/Bind/Execute), `prepared` for a prepared statement.
 struct Pgbench {
     let binary: String
     let databaseURL: String
     let clients: Int
     let threads: Int
+    var mode = "extended"
 
     /// Transactions per second of `script` over `seconds`.
     func tps(script: String, seconds: Int) throws -> Double {
         let outputPath = script + ".out"
         let status = try spawnAndWait(
-            binary, ["-n", "-M", "extended", "-c", "\(clients)", "-j", "\(threads)", "-T", "\(seconds)", "-f", script, databaseURL],
+            binary, ["-n", "-M", mode, "-c", "\(clients)", "-j", "\(threads)", "-T", "\(seconds)", "-f", script, databaseURL],
             outputPath: outputPath)
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         guard status == 0 else { throw BenchError("pgbench failed (\(status)): \(text)") }

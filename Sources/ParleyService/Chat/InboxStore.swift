@@ -7,7 +7,7 @@ struct InboxStore: Sendable {
     let database: Database
 
     /// An inbox entry's columns, then its message's (``Message/columns``), as ``entry(reading:)`` reads them.
-    private static let columns = "i.seq, i.kind, i.peer_id, " + Message.columns
+    static let columns = "i.seq, i.kind, i.peer_id, " + Message.columns
 
     /// What `/chat/getmessage` answers: the entries past the cursor that a socket of the old client
     /// is pushed (no `read` entries; a recalled message is replaced by its recall).
@@ -42,30 +42,10 @@ struct InboxStore: Sendable {
     /// The inbox past `after` — and, for a session's socket, past the delivery cursor too, and only
     /// while the session is active (else `nil`) — with the cursor and the last number.
     private func read(_ userID: Int, after: Int, limit: Int, session sessionID: UUID?) async throws -> (cursor: Int, lastSeq: Int, entries: [InboxEntry])? {
-        let rows = try await database.query(
-            """
-            SELECT a.active, a.cursor, a.last_seq, p.*
-            FROM (
-                SELECT \(sessionID)::uuid IS NULL OR EXISTS (
-                    SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
-                    WHERE s.id = \(sessionID) AND s.user_id = \(userID) AND s.revoked_at IS NULL
-                        AND s.expires_at > now() AND u.status = 1
-                ) AS active,
-                COALESCE((SELECT delivered_seq FROM delivery_cursors WHERE user_id = \(userID)), 0) AS cursor,
-                COALESCE((SELECT last_seq FROM mailboxes WHERE user_id = \(userID)), 0) AS last_seq
-            ) a
-            LEFT JOIN LATERAL (
-                SELECT \(unescaped: Self.columns)
-                FROM inbox i JOIN messages m ON m.id = i.message_id
-                WHERE a.active AND i.user_id = \(userID)
-                    AND i.seq > GREATEST(\(after), CASE WHEN \(sessionID)::uuid IS NULL THEN 0 ELSE a.cursor END)
-                ORDER BY i.seq LIMIT \(limit)
-            ) p ON true
-            """
-        )
+        let rows = try await database.execute(ReadInbox(userID: userID, sessionID: sessionID, after: after, limit: limit))
         var (cursor, lastSeq) = (0, 0)
         var entries: [InboxEntry] = []
-        for row in rows.collect() {
+        for row in rows {
             var columns = ColumnReader(row)
             guard try columns.next(Bool.self) else { return nil }
             cursor = try columns.next()

@@ -23,46 +23,21 @@ public struct MessageStore: Sendable {
     /// sender, else the sender's nickname, else username; `to_name` the sender's remark for the
     /// recipient, else theirs.
     public func send(from senderID: Int, to recipientID: Int, chatType: ChatType, type: MessageType, data: String, options: JSONValue) async throws -> Message {
-        let names = try await database.query(
-            """
-            SELECT r.status,
-                COALESCE(NULLIF(rf.nickname, ''), NULLIF(s.nickname, ''), s.username), s.avatar,
-                COALESCE(NULLIF(sf.nickname, ''), NULLIF(r.nickname, ''), r.username), r.avatar
-            FROM users r
-            JOIN friends rf ON rf.user_id = r.id AND rf.friend_id = \(senderID) AND rf.isblack = 0
-            JOIN users s ON s.id = \(senderID)
-            LEFT JOIN friends sf ON sf.user_id = s.id AND sf.friend_id = r.id
-            WHERE r.id = \(recipientID)
-            """
-        )
         var resolved: (status: Int16, fromName: String, fromAvatar: String, toName: String, toAvatar: String)?
-        for try await row in names.decode((Int16, String, String, String, String).self) { resolved = row }
+        for row in try await database.execute(RecipientOfMessage(senderID: senderID, recipientID: recipientID)) {
+            resolved = try row.decode((Int16, String, String, String, String).self)
+        }
         guard let resolved else { throw ParleyError(.notFriend) }
         guard resolved.status == 1 else { throw ParleyError(.recipientDisabled) }
 
         let optionsJSON = try options.jsonText()
-        // The conversation pair is inserted once and never locked (DO NOTHING), in id order so that
-        // two first messages crossing each other wait rather than deadlock.
-        let rows = try await database.query(
-            """
-            WITH message AS (
-                INSERT INTO messages (from_id, to_id, chat_type, type, data, options, from_name, from_avatar, to_name, to_avatar)
-                VALUES (\(senderID), \(recipientID), \(chatType.rawValue), \(type.rawValue), \(data), \(optionsJSON)::jsonb,
-                    \(resolved.fromName), \(resolved.fromAvatar), \(resolved.toName), \(resolved.toAvatar))
-                RETURNING id, created_at
-            ), entry AS (
-                INSERT INTO inbox (user_id, seq, kind, peer_id, message_id)
-                SELECT \(recipientID), next_inbox_seq(\(recipientID)), 'message', \(senderID), id FROM message
-            ), pair AS (
-                INSERT INTO conversations (user_id, peer_id)
-                SELECT u, p FROM (VALUES (\(senderID)::bigint, \(recipientID)::bigint), (\(recipientID), \(senderID))) v (u, p)
-                ORDER BY u
-                ON CONFLICT DO NOTHING
-            )
-            SELECT id, created_at FROM message
-            """
-        )
-        for try await (id, createdAt) in rows.decode((Int, Date).self) {
+        let inserted = try await database.execute(InsertMessage(
+            senderID: senderID, recipientID: recipientID, chatType: chatType, type: type, data: data,
+            options: optionsJSON, fromName: resolved.fromName, fromAvatar: resolved.fromAvatar,
+            toName: resolved.toName, toAvatar: resolved.toAvatar
+        ))
+        for row in inserted {
+            let (id, createdAt) = try row.decode((Int, Date).self)
             return Message(
                 id: id, fromID: senderID, fromName: resolved.fromName, fromAvatar: resolved.fromAvatar,
                 toID: recipientID, toName: resolved.toName, toAvatar: resolved.toAvatar, chatType: chatType,

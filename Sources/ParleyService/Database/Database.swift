@@ -72,6 +72,27 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs a prepared statement and reads all its rows, within ``deadline``, like ``query(_:file:line:)``.
+    ///
+    /// A prepared statement is parsed and planned once per connection, then only bound and run: for
+    /// the statements of the message path, planning cost more than running (pgbench of the send:
+    /// 3,183 tps prepared against 1,269 as unnamed statements, BENCHMARKS.md, issue 15).
+    func execute<Statement: PostgresPreparedStatement>(
+        _ statement: Statement,
+        file: String = #fileID,
+        line: Int = #line
+    ) async throws -> [Statement.Row] where Statement.Row: Sendable {
+        try await withinDeadline { [client, logger] in
+            try await client.withConnection { connection in
+                var rows: [Statement.Row] = []
+                for try await row in try await connection.execute(statement, logger: logger, file: file, line: line) {
+                    rows.append(row)
+                }
+                return rows
+            }
+        }
+    }
+
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     public func transaction<Result: Sendable>(
         file: String = #file,
