@@ -126,6 +126,11 @@ func buildRouter(
     metrics: PrometheusCollectorRegistry
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    if configuration.otelEndpoint != nil {
+        // First, so the request's log line and its PostgreSQL and Redis spans are inside its span.
+        // A token may come in the query (API.md §2): spans record the query with it blanked.
+        router.add(middleware: TracingMiddleware(redactingQueryParameters: ["token"]))
+    }
     if let cors = CrossOriginMiddleware<AppRequestContext>(origins: configuration.corsOrigins) {
         router.add(middleware: cors)
     }

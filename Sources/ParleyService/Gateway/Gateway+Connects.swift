@@ -51,9 +51,10 @@ extension Gateway {
             do {
                 let claimed = try await presence.accounts.claim(batch)
                 let since = Int64(Date().timeIntervalSince1970 * 1000)
-                for claim in claimed {
+                for (socket, claim) in zip(batch, claimed) {
                     if claim.tookOver { NodeMetrics.kickSent(.kicked) }
                     metrics.connectAccepted()
+                    connectSpans?.accepted(socket.connection, userID: socket.userID)
                 }
                 update { machine in
                     zip(batch, claimed).flatMap { socket, claim in

@@ -26,6 +26,7 @@ struct ConfigurationTests {
         #expect(configuration.corsOrigins == nil)
         #expect(configuration.languageNegotiation == .acceptLanguage)
         #expect(configuration.mediaURL == nil)
+        #expect(configuration.otelEndpoint == nil)
     }
 
     @Test func readsTheMediaBucketWithTheEnvironmentsCredentials() throws {
@@ -56,6 +57,7 @@ struct ConfigurationTests {
             "PARLEY_SOCKET_RATE": "0", "PARLEY_REG_RATE": "5", "PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,::1",
             "PARLEY_ADVERTISE_ADDRESS": "10.0.0.7:8080", "PARLEY_REQUEST_HEAD_TIMEOUT": "3", "PARLEY_IDLE_TIMEOUT": "20",
             "PARLEY_CONNECTIONS_PER_ADDRESS": "50", "PARLEY_LANGUAGE_NEGOTIATION": "explicit",
+            "PARLEY_OTEL_ENDPOINT": "http://collector:4318",
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
@@ -80,6 +82,7 @@ struct ConfigurationTests {
         #expect(configuration.connectionsPerAddress == 50)
         #expect(configuration.advertiseAddress == "10.0.0.7:8080")
         #expect(configuration.languageNegotiation == .explicit)
+        #expect(configuration.otelEndpoint == "http://collector:4318")
     }
 
     @Test(arguments: [
@@ -87,6 +90,7 @@ struct ConfigurationTests {
         ["PARLEY_HEARTBEAT": "10", "PARLEY_PRESENCE_TTL": "5"], ["PARLEY_LOG_FORMAT": "xml"],
         ["PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,nginx"], ["PARLEY_REQUEST_HEAD_TIMEOUT": "0"],
         ["PARLEY_LANGUAGE_NEGOTIATION": "off"], ["PARLEY_MEDIA_URL": "http://127.0.0.1:9000/media"],
+        ["PARLEY_OTEL_ENDPOINT": "collector:4318"],
         ["PARLEY_MEDIA_URL": "s3://media?endpoint=ftp://x", "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"],
         ["PARLEY_MEDIA_URL": "s3://media?endpoint=http://127.0.0.1:9000"],  // no credentials
         // Replaced: a node must not start believing every peer's X-Real-IP, nor silently ignore it.
