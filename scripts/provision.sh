@@ -13,6 +13,8 @@ python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
 command -v nginx >/dev/null || missing+=(nginx)
 command -v curl >/dev/null || missing+=(curl)
 command -v chromium >/dev/null || missing+=(chromium)
+# promtool, which checks deploy/prometheus/alerts.yml in the tests (a 19 MB package).
+command -v promtool >/dev/null || missing+=(prometheus)
 # parley-bench's `idle` measures Node's ws (the old backend's stack) beside Parley.
 command -v node >/dev/null || missing+=(nodejs)
 [ -d /usr/share/nodejs/ws ] || missing+=(node-ws)
