@@ -58,7 +58,8 @@ let package = Package(
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ]
+            ],
+            resources: [.copy("APIDocument/openapi.json"), .copy("APIDocument/asyncapi.json")]
         ),
         .executableTarget(
             name: "parley",
