@@ -17,7 +17,8 @@ def contract_failures():
     """(status, text, code) of every failure the contracts spell out: `409 `text` (`code`)` in
     prose, and table rows `| … | status | `text` | `code` |` or `| status | … | `text` / … | `code` |`."""
     found = set()
-    for path in (path for path in CONTRACTS if path.exists()):
+    for path in CONTRACTS:
+        assert path.exists(), f"{path}: the contract is read from the shared folder beside the repository"
         text = path.read_text()
         found |= set(re.findall(r"(\d{3})\s+`([^`]+)`\s+\(`([a-z_]+)`\)", text))
         found |= set(re.findall(r"^\|[^|\n]*\| (\d{3}) \| `([^`]+)` \| `([a-z_]+)` \|$", text, re.M))

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import wait_until
+from conftest import free_port, wait_until
 from sockets import Socket
 
 
@@ -141,3 +141,10 @@ def test_tracing_is_off_by_default(spawn, collector):
     entries = [json.loads(line) for line in node.log_path.read_text().splitlines()]
     assert not any("trace_id" in entry for entry in entries)
     assert collector.spans == []
+
+
+def test_a_collector_that_is_down_costs_the_node_nothing(spawn):
+    node = spawn("collector-down", PARLEY_OTEL_ENDPOINT=f"http://127.0.0.1:{free_port()}", OTEL_BSP_SCHEDULE_DELAY="100")
+    node.login(node.sign_up())
+    assert node.ready()
+    assert node.terminate() == 0  # the exporter's shutdown does not hang the drain
