@@ -134,6 +134,18 @@ def test_a_socket_connect_has_its_span(traced_node, collector):
     assert attributes(accepted)["parley.user.id"] in (account.id, str(account.id))
     assert not accepted.get("parentSpanId")
 
+    # The batched steps it went through: spans linked to it, with their PostgreSQL and Redis calls.
+    def linked(name):
+        return [span for span in collector.named(name)
+                if identifier(accepted["spanId"]) in {identifier(link["spanId"]) for link in span.get("links", [])}]
+
+    def children(span):
+        return {child["name"] for child in collector.spans if identifier(child.get("parentSpanId")) == identifier(span["spanId"])}
+
+    claims = wait_until(lambda: linked("socket connect: claims"), message="the claim batch's span")
+    assert any(name.startswith("redis EVAL") for name in children(claims[0])), children(claims[0])
+    assert linked("socket connect: session checks")
+
 
 def test_tracing_is_off_by_default(spawn, collector):
     node = spawn("untraced", PARLEY_LOG_FORMAT="json")

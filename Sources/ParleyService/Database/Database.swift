@@ -65,7 +65,7 @@ public struct Database: Sendable {
         file: String = #fileID,
         line: Int = #line
     ) async throws -> QueryRows {
-        try await traced("query", statement: query.sql) {
+        try await withQuerySpan("query", statement: query.sql) {
             try await withinDeadline { [client, logger] in
                 try await client.withConnection { connection in
                     QueryRows(rows: try await connection.query(query, logger: logger, file: file, line: line).collect())
@@ -80,7 +80,7 @@ public struct Database: Sendable {
         line: Int = #line,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await traced("transaction") {
+        try await withQuerySpan("transaction") {
             try await withinDeadline { [client, logger] in
                 do {
                     return try await client.withTransaction(logger: logger, file: file, line: line) { try await body($0) }

@@ -7,7 +7,8 @@ import Tracing
 /// The gateway keeps one only when tracing is on (``ParleyConfiguration/otelEndpoint``): off, the
 /// connect path pays one `nil` check per step and keeps no table. The connect steps run in shared
 /// batches (one session query, one claim script for many sockets), so their PostgreSQL and Redis
-/// calls are not children of any one socket's span.
+/// calls cannot be children of one socket's span: each batch has a span of its own, linked to the
+/// spans of its sockets, and the calls are its children.
 final class ConnectSpans: Sendable {
     private let open = Mutex<[UInt64: any Span]>([:])
 
@@ -23,6 +24,16 @@ final class ConnectSpans: Sendable {
     /// Ends the span of a socket that closed before it was accepted; nothing for one that was.
     func closed(_ connection: UInt64) {
         end(connection, outcome: "closed") { $0.setStatus(.init(code: .error, message: "closed before its account was claimed")) }
+    }
+
+    /// Runs one batch step in a span linked to the connect spans of `connections`.
+    func batch(_ name: String, of connections: [UInt64], _ step: () async -> Void) async {
+        let links = open.withLock { spans in connections.compactMap { spans[$0]?.context } }
+        await withSpan(name, context: .topLevel, ofKind: .internal) { span in
+            for context in links { span.addLink(SpanLink(context: context, attributes: [:])) }
+            span.attributes["parley.sockets"] = connections.count
+            await step()
+        }
     }
 
     private func end(_ connection: UInt64, outcome: String, _ annotate: (any Span) -> Void) {
