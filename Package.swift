@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        // OTLP/HTTP only: the default traits add an OTLP/gRPC exporter, whose gRPC packages would
+        // add minutes to every cold build (README, Operations, Traces).
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
         .package(path: "Packages/nio-redis"),
     ],
     targets: [
@@ -53,7 +57,9 @@ let package = Package(
                 .product(name: "NIORedis", package: "nio-redis"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            resources: [.copy("APIDocument/openapi.json"), .copy("APIDocument/asyncapi.json")]
         ),
         .executableTarget(
             name: "parley",
@@ -66,6 +72,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
             ]
         ),
         .executableTarget(

@@ -13,6 +13,8 @@ python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
 command -v nginx >/dev/null || missing+=(nginx)
 command -v curl >/dev/null || missing+=(curl)
 command -v chromium >/dev/null || missing+=(chromium)
+# promtool, which checks deploy/prometheus/alerts.yml in the tests (a 19 MB package).
+command -v promtool >/dev/null || missing+=(prometheus)
 # parley-bench's `idle` measures Node's ws (the old backend's stack) beside Parley.
 command -v node >/dev/null || missing+=(nodejs)
 [ -d /usr/share/nodejs/ws ] || missing+=(node-ws)
@@ -27,11 +29,12 @@ fi
 
 # The multi-node tests drive real nodes from Python: pytest and a WebSocket client, in a venv of
 # the project's own, and moto's S3-compatible server, which the media tests store files in
-# (PARLEY_MEDIA_URL). An existing venv without moto gets it added.
+# (PARLEY_MEDIA_URL), and openapi-spec-validator for docs/openapi.json. An existing venv without
+# one of them gets them added.
 venv="$(cd "$(dirname "$0")/.." && pwd)/.local/venv"
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import websockets, yaml" 2>/dev/null \
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import websockets, yaml, openapi_spec_validator" 2>/dev/null \
     || [ ! -x "$venv/bin/moto_server" ]; then
-    echo "provision: setting up $venv (pytest, websockets, pyyaml, moto[server])"
+    echo "provision: setting up $venv (pytest, websockets, pyyaml, moto[server], openapi-spec-validator)"
     [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check pytest websockets pyyaml 'moto[server]'
+    "$venv/bin/pip" install -q --disable-pip-version-check pytest websockets pyyaml 'moto[server]' openapi-spec-validator
 fi

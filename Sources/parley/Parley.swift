@@ -44,8 +44,8 @@ extension ParleyConfiguration {
     /// Sets the log format for the whole process; once, before the first logger.
     func bootstrapLogging() {
         switch logFormat {
-        case .text: LoggingSystem.bootstrap(StreamLogHandler.standardOutput)
-        case .json: LoggingSystem.bootstrap(JSONLogHandler.init)
+        case .text: LoggingSystem.bootstrap(StreamLogHandler.standardOutput, metadataProvider: logMetadataProvider)
+        case .json: LoggingSystem.bootstrap(JSONLogHandler.init, metadataProvider: logMetadataProvider)
         }
     }
 

@@ -37,6 +37,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "accept-language: Accept-Language chooses the texts' language; explicit: only ?lang and X-Parley-Language (PARLEY_LANGUAGE_NEGOTIATION).")
     var languageNegotiation: String?
     @Option(help: "Days messages are kept; unset keeps them (PARLEY_HISTORY_DAYS).") var historyDays: String?
+    @Option(help: "OpenTelemetry collector that spans are sent to over OTLP/HTTP, e.g. http://collector:4318; unset turns tracing off (PARLEY_OTEL_ENDPOINT).")
+    var otelEndpoint: String?
 
     func run() async throws {
         let flags = common.flags.merging([
@@ -49,7 +51,7 @@ struct Serve: AsyncParsableCommand {
             "parley.request.head.timeout": requestHeadTimeout, "parley.idle.timeout": idleTimeout,
             "parley.connections.per.address": connectionsPerAddress, "parley.advertise.address": advertiseAddress,
             "parley.public.url": publicUrl, "parley.language.negotiation": languageNegotiation,
-            "parley.media.url": mediaUrl, "parley.history.days": historyDays,
+            "parley.media.url": mediaUrl, "parley.history.days": historyDays, "parley.otel.endpoint": otelEndpoint,
         ]) { $1 }
         let configuration = try ParleyConfiguration.load(flags: flags)
         _ = try configuration.requiredJWTSecret()
@@ -58,9 +60,11 @@ struct Serve: AsyncParsableCommand {
         // Once per process, here and not in buildNode: swift-metrics refuses a second bootstrap.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let tracing = try configuration.bootstrapTracing(logger: logger)
         let node = try await buildNode(configuration: configuration, logger: logger, metrics: registry)
+        // ServiceGroup stops services in reverse order: the tracer, listed first, exports until the node has stopped.
         try await ServiceGroup(
-            configuration: .init(services: [node], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: [tracing].compactMap { $0 } + [node], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         ).run()
     }
 }

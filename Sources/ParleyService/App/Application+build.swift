@@ -96,7 +96,7 @@ public func buildNode(
         logger: logger
     )
     let application = Application(
-        router: buildRouter(configuration: configuration, dependencies: dependencies, metrics: metrics),
+        router: try buildRouter(configuration: configuration, dependencies: dependencies, metrics: metrics),
         server: .parley(
             delegate: gateway,
             timings: SocketTimings(),
@@ -129,8 +129,13 @@ func buildRouter(
     configuration: ParleyConfiguration,
     dependencies: Dependencies,
     metrics: PrometheusCollectorRegistry
-) -> Router<AppRequestContext> {
+) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    if configuration.otelEndpoint != nil {
+        // First, so the request's log line and its PostgreSQL and Redis spans are inside its span.
+        // A token may come in the query (API.md §2): spans record the query with it blanked.
+        router.add(middleware: TracingMiddleware(redactingQueryParameters: ["token"]))
+    }
     if let cors = CrossOriginMiddleware<AppRequestContext>(origins: configuration.corsOrigins) {
         router.add(middleware: cors)
     }
@@ -139,6 +144,7 @@ func buildRouter(
     let renewal = SessionRenewal(tokens: dependencies.tokens, sessions: dependencies.sessions)
     let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator, renewal: renewal)
     ServiceController(configuration: configuration, readiness: dependencies.readiness, metrics: metrics).addRoutes(to: router)
+    try APIDocumentController().addRoutes(to: router)
     AccountsController(
         users: dependencies.users,
         sessions: dependencies.sessions,

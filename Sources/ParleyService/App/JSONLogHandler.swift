@@ -6,10 +6,13 @@ import Logging
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
+    /// Metadata of the moment, e.g. the current span's `trace_id` and `span_id` when tracing is on.
+    public var metadataProvider: Logger.MetadataProvider?
     private let label: String
 
-    public init(label: String) {
+    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
+        self.metadataProvider = metadataProvider
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -18,7 +21,8 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [String: String] = metadata.merging(event.metadata ?? [:]) { $1 }.mapValues(\.description)
+        var fields: [String: String] = metadata.merging(metadataProvider?.get() ?? [:]) { $1 }
+            .merging(event.metadata ?? [:]) { $1 }.mapValues(\.description)
         fields["ts"] = Timestamp.string(from: Date())
         fields["level"] = event.level.rawValue
         fields["label"] = label

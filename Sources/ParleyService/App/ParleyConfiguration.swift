@@ -51,6 +51,9 @@ public struct ParleyConfiguration: Sendable {
     public var languageNegotiation = LanguageNegotiation.acceptLanguage
     /// Messages older than this many days are deleted, with their inbox entries; `nil` keeps them.
     public var historyDays: Int?
+    /// The OpenTelemetry collector spans are exported to over OTLP/HTTP (`http://collector:4318`,
+    /// sent to its `/v1/traces`); `nil` turns tracing off.
+    public var otelEndpoint: String?
     public var version = ParleyConfiguration.version
 
     /// The release this binary was built as.
@@ -110,12 +113,7 @@ public struct ParleyConfiguration: Sendable {
             try reader.integer("reg.rate", environment: "PARLEY_REG_RATE", in: 0...1_000_000) ?? registrationRatePerHour
         historyDays = try reader.integer("history.days", environment: "PARLEY_HISTORY_DAYS", in: 1...36_500)
         advertiseAddress = reader.string(forKey: "advertise.address").flatMap { $0.isEmpty ? nil : $0 }
-        if let url = reader.string(forKey: "public.url").flatMap({ $0.isEmpty ? nil : $0 }) {
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw ConfigurationError.invalid("PARLEY_PUBLIC_URL", reason: "expected an http:// or https:// URL, got \(url)")
-            }
-            publicURL = url
-        }
+        publicURL = try reader.httpURL("public.url", environment: "PARLEY_PUBLIC_URL")
         if let url = reader.string(forKey: "media.url", isSecret: true).flatMap({ $0.isEmpty ? nil : $0 }) {
             do {
                 mediaURL = try S3Location(
@@ -127,6 +125,7 @@ public struct ParleyConfiguration: Sendable {
                 throw ConfigurationError.invalid("PARLEY_MEDIA_URL", reason: error.reason)
             }
         }
+        otelEndpoint = try reader.httpURL("otel.endpoint", environment: "PARLEY_OTEL_ENDPOINT")
         if let negotiation = reader.string(forKey: "language.negotiation") {
             guard let parsed = LanguageNegotiation(rawValue: negotiation.trimmingCharacters(in: .whitespaces).lowercased()) else {
                 throw ConfigurationError.invalid(
@@ -191,6 +190,15 @@ extension ConfigReader {
             throw ConfigurationError.invalid(name, reason: "expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(text)")
         }
         return value
+    }
+
+    /// An `http://` or `https://` URL setting; `nil` when unset or empty.
+    fileprivate func httpURL(_ key: ConfigKey, environment name: String) throws -> String? {
+        guard let url = string(forKey: key), !url.isEmpty else { return nil }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw ConfigurationError.invalid(name, reason: "expected an http:// or https:// URL, got \(url)")
+        }
+        return url
     }
 }
 

@@ -65,9 +65,11 @@ public struct Database: Sendable {
         file: String = #fileID,
         line: Int = #line
     ) async throws -> QueryRows {
-        try await withinDeadline { [client, logger] in
-            try await client.withConnection { connection in
-                QueryRows(rows: try await connection.query(query, logger: logger, file: file, line: line).collect())
+        try await withQuerySpan("query", statement: query.sql) {
+            try await withinDeadline { [client, logger] in
+                try await client.withConnection { connection in
+                    QueryRows(rows: try await connection.query(query, logger: logger, file: file, line: line).collect())
+                }
             }
         }
     }
@@ -99,11 +101,13 @@ public struct Database: Sendable {
         line: Int = #line,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await withinDeadline { [client, logger] in
-            do {
-                return try await client.withTransaction(logger: logger, file: file, line: line) { try await body($0) }
-            } catch let error as PostgresTransactionError {
-                throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        try await withQuerySpan("transaction") {
+            try await withinDeadline { [client, logger] in
+                do {
+                    return try await client.withTransaction(logger: logger, file: file, line: line) { try await body($0) }
+                } catch let error as PostgresTransactionError {
+                    throw error.closureError ?? error.beginError ?? error.commitError ?? error
+                }
             }
         }
     }

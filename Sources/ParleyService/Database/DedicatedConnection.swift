@@ -24,14 +24,16 @@ actor DedicatedConnection: QueryRunner {
     }
 
     func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> QueryRows {
-        do {
-            let connection = try await connected()
-            return try await withDeadline(Database.deadline) { [logger] in
-                QueryRows(rows: try await connection.query(query, logger: logger, file: file, line: line).collect())
+        try await withQuerySpan("query", statement: query.sql) {
+            do {
+                let connection = try await connected()
+                return try await withDeadline(Database.deadline) { [logger] in
+                    QueryRows(rows: try await connection.query(query, logger: logger, file: file, line: line).collect())
+                }
+            } catch {
+                await close()
+                throw Database.unavailable(error)
             }
-        } catch {
-            await close()
-            throw Database.unavailable(error)
         }
     }
 

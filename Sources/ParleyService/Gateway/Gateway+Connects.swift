@@ -13,67 +13,82 @@ extension Gateway {
     /// per batch on the gateway's own connection (``DedicatedConnection``).
     func runSessionChecks() async {
         await sessionChecks.run(maximumBatch: Self.connectBatch) { batch in
-            // Taken before asking: a revocation the answer does not show is announced after this.
-            let confirmation = try? await subscriber.confirmation(of: presence.keys.sessionsChannel)
-            let ticket = authenticator.cache.ticket(confirmation: confirmation)
-            let asked = batch.filter { socket in
-                guard let confirmation else { return true }
-                let identity = socket.identity
-                return !authenticator.cache.isActive(userID: identity.userID, sessionID: identity.sessionID, confirmedOn: confirmation)
-            }
-            do {
-                let refusals = asked.isEmpty ? [:] : try await authenticator.refusals(of: asked.map(\.identity), on: sessionChecksConnection)
-                for refusal in refusals.values { metrics.connectRefused(refusal.closeReason.rawValue) }
-                if let ticket {
-                    for identity in asked.map(\.identity) where refusals[identity.sessionID] == nil {
-                        authenticator.cache.store(userID: identity.userID, sessionID: identity.sessionID, ticket: ticket)
-                    }
+            await traced("socket connect: session checks", batch.map(\.connection)) { await checkSessions(batch) }
+        }
+    }
+
+    private func checkSessions(_ batch: [(connection: UInt64, identity: TokenIdentity)]) async {
+        // Taken before asking: a revocation the answer does not show is announced after this.
+        let confirmation = try? await subscriber.confirmation(of: presence.keys.sessionsChannel)
+        let ticket = authenticator.cache.ticket(confirmation: confirmation)
+        let asked = batch.filter { socket in
+            guard let confirmation else { return true }
+            let identity = socket.identity
+            return !authenticator.cache.isActive(userID: identity.userID, sessionID: identity.sessionID, confirmedOn: confirmation)
+        }
+        do {
+            let refusals = asked.isEmpty ? [:] : try await authenticator.refusals(of: asked.map(\.identity), on: sessionChecksConnection)
+            for refusal in refusals.values { metrics.connectRefused(refusal.closeReason.rawValue) }
+            if let ticket {
+                for identity in asked.map(\.identity) where refusals[identity.sessionID] == nil {
+                    authenticator.cache.store(userID: identity.userID, sessionID: identity.sessionID, ticket: ticket)
                 }
-                update { machine in
-                    batch.flatMap { socket in
-                        if let refusal = refusals[socket.identity.sessionID] {
-                            return machine.authenticationFailed(socket.connection, reason: refusal.closeReason)
-                        }
-                        return machine.sessionActive(socket.connection, confirmation: confirmation)
-                    }
-                }
-            } catch {
-                for _ in batch { metrics.connectRefused("postgresql_unavailable") }
-                logger.warning("Cannot check the sessions of connecting sockets", metadata: ["sockets": "\(batch.count)", "error": "\(error)"])
-                update { machine in batch.flatMap { machine.authenticationUnavailable($0.connection) } }
             }
+            update { machine in
+                batch.flatMap { socket in
+                    if let refusal = refusals[socket.identity.sessionID] {
+                        return machine.authenticationFailed(socket.connection, reason: refusal.closeReason)
+                    }
+                    return machine.sessionActive(socket.connection, confirmation: confirmation)
+                }
+            }
+        } catch {
+            for _ in batch { metrics.connectRefused("postgresql_unavailable") }
+            logger.warning("Cannot check the sessions of connecting sockets", metadata: ["sockets": "\(batch.count)", "error": "\(error)"])
+            update { machine in batch.flatMap { machine.authenticationUnavailable($0.connection) } }
         }
     }
 
     /// Claims the accounts of the sockets ready to take them, one script call per batch.
     func runClaims() async {
         await claims.run(maximumBatch: Self.connectBatch) { batch in
-            do {
-                let claimed = try await presence.accounts.claim(batch)
-                let since = Int64(Date().timeIntervalSince1970 * 1000)
-                for claim in claimed {
-                    if claim.tookOver { NodeMetrics.kickSent(.kicked) }
-                    metrics.connectAccepted()
-                }
-                update { machine in
-                    zip(batch, claimed).flatMap { socket, claim in
-                        machine.claimed(
-                            socket.connection, userID: socket.userID, generation: claim.generation,
-                            deliveryRequested: claim.deliveryRequested, since: since
-                        )
-                    }
-                }
-            } catch {
-                NodeMetrics.redisError("claim")
-                for _ in batch { metrics.connectRefused("redis_unavailable") }
-                logger.warning("Cannot claim accounts in Redis", metadata: ["sockets": "\(batch.count)", "error": "\(error)"])
-                // An error reply (LATE, NOEPOCH) is a refusal: the script changed nothing.
-                let mayHaveRun = !(error is RedisError)
-                update { machine in
-                    batch.flatMap { machine.claimFailed($0.connection, userID: $0.userID, mayHaveRun: mayHaveRun) }
+            await traced("socket connect: claims", batch.map(\.connection)) { await claim(batch) }
+        }
+    }
+
+    private func claim(_ batch: [(userID: Int, connection: UInt64)]) async {
+        do {
+            let claimed = try await presence.accounts.claim(batch)
+            let since = Int64(Date().timeIntervalSince1970 * 1000)
+            for (socket, claim) in zip(batch, claimed) {
+                if claim.tookOver { NodeMetrics.kickSent(.kicked) }
+                metrics.connectAccepted()
+                connectSpans?.accepted(socket.connection, userID: socket.userID)
+            }
+            update { machine in
+                zip(batch, claimed).flatMap { socket, claim in
+                    machine.claimed(
+                        socket.connection, userID: socket.userID, generation: claim.generation,
+                        deliveryRequested: claim.deliveryRequested, since: since
+                    )
                 }
             }
+        } catch {
+            NodeMetrics.redisError("claim")
+            for _ in batch { metrics.connectRefused("redis_unavailable") }
+            logger.warning("Cannot claim accounts in Redis", metadata: ["sockets": "\(batch.count)", "error": "\(error)"])
+            // An error reply (LATE, NOEPOCH) is a refusal: the script changed nothing.
+            let mayHaveRun = !(error is RedisError)
+            update { machine in
+                batch.flatMap { machine.claimFailed($0.connection, userID: $0.userID, mayHaveRun: mayHaveRun) }
+            }
         }
+    }
+
+    /// Runs one batch step in a span linked to its sockets' connect spans, when tracing is on.
+    private func traced(_ name: String, _ connections: @autoclosure () -> [UInt64], _ step: () async -> Void) async {
+        guard let connectSpans else { return await step() }
+        await connectSpans.batch(name, of: connections(), step)
     }
 
     /// Verifies the sessions of freshly claimed sockets without asking PostgreSQL again: once the

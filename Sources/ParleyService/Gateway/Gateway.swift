@@ -27,6 +27,8 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     let configuration: ParleyConfiguration
     let logger: Logger
     let metrics = NodeMetrics()
+    /// Only when tracing is on.
+    let connectSpans: ConnectSpans?
     let state = Mutex(GatewayStateMachine())
     let work = WorkQueue(maximumRunning: Gateway.maximumRunningJobs)
     /// Each account's wish to be subscribed (`true`) or not, in the order the machine decided them.
@@ -70,6 +72,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         self.logger = logger
         self.heartbeat = NodeHeartbeat(presence: presence, configuration: configuration, logger: logger)
         self.newSockets = AddressRateLimiter(limit: configuration.socketRatePerMinute, per: .seconds(60))
+        self.connectSpans = configuration.otelEndpoint == nil ? nil : ConnectSpans()
     }
 
     /// The address the node's HTTP server listens on, for the node's card.
@@ -86,6 +89,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     public func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?, acknowledges: Bool) {
         metrics.sockets.increment()
+        connectSpans?.opened(socket.id)
         guard newSockets.allow(address) else {
             metrics.connectRefused("rate_limited")
             logger.notice("Socket refused: its address opened more than PARLEY_SOCKET_RATE per minute", metadata: ["address": "\(address?.text ?? "?")"])
@@ -104,6 +108,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     public func socketClosed(_ socket: SocketHandle) {
         metrics.sockets.decrement()
+        connectSpans?.closed(socket.id)
         var userID: Int?
         update { machine in
             userID = machine.identity(of: socket.id)?.userID

@@ -27,6 +27,7 @@ struct ConfigurationTests {
         #expect(configuration.corsOrigins == nil)
         #expect(configuration.languageNegotiation == .acceptLanguage)
         #expect(configuration.mediaURL == nil)
+        #expect(configuration.otelEndpoint == nil)
     }
 
     @Test func readsTheMediaBucketWithTheEnvironmentsCredentials() throws {
@@ -57,6 +58,7 @@ struct ConfigurationTests {
             "PARLEY_SOCKET_RATE": "0", "PARLEY_REG_RATE": "5", "PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,::1",
             "PARLEY_ADVERTISE_ADDRESS": "10.0.0.7:8080", "PARLEY_REQUEST_HEAD_TIMEOUT": "3", "PARLEY_IDLE_TIMEOUT": "20",
             "PARLEY_CONNECTIONS_PER_ADDRESS": "50", "PARLEY_LANGUAGE_NEGOTIATION": "explicit", "PARLEY_HISTORY_DAYS": "30",
+            "PARLEY_OTEL_ENDPOINT": "http://collector:4318",
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
@@ -82,6 +84,7 @@ struct ConfigurationTests {
         #expect(configuration.advertiseAddress == "10.0.0.7:8080")
         #expect(configuration.languageNegotiation == .explicit)
         #expect(configuration.historyDays == 30)
+        #expect(configuration.otelEndpoint == "http://collector:4318")
     }
 
     /// Each refusal names the variable to fix (the first of the pair, where two settings disagree).
@@ -95,6 +98,7 @@ struct ConfigurationTests {
         ("PARLEY_MEDIA_URL", ["PARLEY_MEDIA_URL": "http://127.0.0.1:9000/media"]), ("PARLEY_HISTORY_DAYS", ["PARLEY_HISTORY_DAYS": "0"]),
         ("PARLEY_MEDIA_URL", ["PARLEY_MEDIA_URL": "s3://media?endpoint=ftp://x", "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"]),
         ("PARLEY_MEDIA_URL", ["PARLEY_MEDIA_URL": "s3://media?endpoint=http://127.0.0.1:9000"]),  // no credentials
+        ("PARLEY_OTEL_ENDPOINT", ["PARLEY_OTEL_ENDPOINT": "collector:4318"]),
         // Replaced: a node must not start believing every peer's X-Real-IP, nor silently ignore it.
         ("PARLEY_TRUST_PROXY", ["PARLEY_TRUST_PROXY": "1"]),
     ])

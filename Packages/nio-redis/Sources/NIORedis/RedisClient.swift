@@ -87,7 +87,7 @@ public final class RedisClient: Service, @unchecked Sendable {
     /// - Parameter timeout: defaults to ``RedisConfiguration/commandTimeout``.
     @discardableResult
     public func send(_ arguments: [any RESPArgument], timeout: TimeAmount? = nil) async throws -> RESPValue {
-        try await manager.send(arguments, timeout: timeout).get()
+        try await traced(arguments) { try await manager.send(arguments, timeout: timeout).get() }
     }
 
     /// Sends one command, e.g. `send("INCR", "counter")`.
