@@ -84,13 +84,15 @@ public struct Database: Sendable {
         file: String = #fileID,
         line: Int = #line
     ) async throws -> [Statement.Row] where Statement.Row: Sendable {
-        try await withinDeadline { [client, logger] in
-            try await client.withConnection { connection in
-                var rows: [Statement.Row] = []
-                for try await row in try await connection.execute(statement, logger: logger, file: file, line: line) {
-                    rows.append(row)
+        try await withQuerySpan("execute", statement: Statement.sql) {
+            try await withinDeadline { [client, logger] in
+                try await client.withConnection { connection in
+                    var rows: [Statement.Row] = []
+                    for try await row in try await connection.execute(statement, logger: logger, file: file, line: line) {
+                        rows.append(row)
+                    }
+                    return rows
                 }
-                return rows
             }
         }
     }
