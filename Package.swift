@@ -53,7 +53,8 @@ let package = Package(
                 .product(name: "NIORedis", package: "nio-redis"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+            ],
+            resources: [.copy("Operations/Dashboard/dashboard.html")]
         ),
         .executableTarget(
             name: "parley",

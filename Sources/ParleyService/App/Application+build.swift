@@ -92,7 +92,7 @@ public func buildNode(
         logger: logger
     )
     let application = Application(
-        router: buildRouter(configuration: configuration, dependencies: dependencies, metrics: metrics),
+        router: try buildRouter(configuration: configuration, dependencies: dependencies, metrics: metrics),
         server: .parley(
             delegate: gateway,
             timings: SocketTimings(),
@@ -124,7 +124,7 @@ func buildRouter(
     configuration: ParleyConfiguration,
     dependencies: Dependencies,
     metrics: PrometheusCollectorRegistry
-) -> Router<AppRequestContext> {
+) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     if let cors = CrossOriginMiddleware<AppRequestContext>(origins: configuration.corsOrigins) {
         router.add(middleware: cors)
@@ -164,7 +164,8 @@ func buildRouter(
     if let adminToken = configuration.adminToken {
         AdminController(
             accounts: dependencies.presence.accounts, registry: dependencies.presence.registry,
-            users: dependencies.users, sessions: dependencies.sessions, authenticator: dependencies.authenticator
+            users: dependencies.users, sessions: dependencies.sessions, authenticator: dependencies.authenticator,
+            page: try DashboardPage.load()
         )
             .addRoutes(to: router, adminToken: adminToken)
     }

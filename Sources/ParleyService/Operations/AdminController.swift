@@ -9,6 +9,8 @@ struct AdminController: Sendable {
     let users: UserStore
     let sessions: SessionStore
     let authenticator: Authenticator
+    /// The dashboard page (``DashboardPage/load()``).
+    let page: ByteBuffer
 
     struct Cluster: Encodable, Sendable {
         let nodes: [NodeCard]
@@ -57,7 +59,7 @@ struct AdminController: Sendable {
                 .contentSecurityPolicy: DashboardPage.contentSecurityPolicy,
                 .xContentTypeOptions: "nosniff",
             ],
-            body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html))
+            body: .init(byteBuffer: page)
         )
     }
 
