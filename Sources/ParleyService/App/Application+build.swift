@@ -91,6 +91,10 @@ public func buildNode(
         configuration: configuration,
         logger: logger
     )
+    let series = SeriesRecorder(
+        counters: .shared, database: dependencies.database, store: seriesStore(configuration, dependencies), nodeID: configuration.nodeID,
+        interval: configuration.seriesInterval, logger: logger, accountsOnline: { gateway.liveSocketCount }
+    )
     let application = Application(
         router: try buildRouter(configuration: configuration, dependencies: dependencies, metrics: metrics),
         server: .parley(
@@ -104,7 +108,8 @@ public func buildNode(
             )
         ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley"),
-        services: [dependencies.database.client, dependencies.redis, dependencies.subscriber],
+        // Shut down in reverse: the recorder stops before Redis and PostgreSQL do.
+        services: [dependencies.database.client, dependencies.redis, dependencies.subscriber, series],
         onServerRunning: { channel in
             let address = channel.localAddress?.description ?? "?"
             gateway.serverStarted(address: channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? address)
@@ -113,6 +118,15 @@ public func buildNode(
         logger: logger
     )
     return ParleyNode(application: application, gateway: gateway)
+}
+
+/// The node's side of the series in Redis: an hour of samples, `interval` apart.
+func seriesStore(_ configuration: ParleyConfiguration, _ dependencies: Dependencies) -> SeriesStore {
+    let window = Duration.seconds(3600)
+    return SeriesStore(
+        redis: dependencies.redis, keys: dependencies.presence.keys, window: window,
+        capacity: Int(window.components.seconds / configuration.seriesInterval.components.seconds)
+    )
 }
 
 /// The HTTP application alone, for tests that drive the routes without sockets.
@@ -165,6 +179,7 @@ func buildRouter(
         AdminController(
             accounts: dependencies.presence.accounts, registry: dependencies.presence.registry,
             users: dependencies.users, sessions: dependencies.sessions, authenticator: dependencies.authenticator,
+            series: seriesStore(configuration, dependencies), seriesInterval: configuration.seriesInterval,
             page: try DashboardPage.load()
         )
             .addRoutes(to: router, adminToken: adminToken)

@@ -85,7 +85,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     // MARK: Sockets
 
     public func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?) {
-        metrics.sockets.increment()
+        metrics.socketOpened()
         guard newSockets.allow(address) else {
             metrics.connectRefused("rate_limited")
             logger.notice("Socket refused: its address opened more than PARLEY_SOCKET_RATE per minute", metadata: ["address": "\(address?.text ?? "?")"])
@@ -96,7 +96,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     }
 
     public func socketClosed(_ socket: SocketHandle) {
-        metrics.sockets.decrement()
+        metrics.socketClosed()
         update { $0.socketClosed(socket.id) }
     }
 

@@ -50,7 +50,7 @@ final class NodeHeartbeat: Sendable {
         var previous = ContinuousClock.now - configuration.heartbeat
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let start = ContinuousClock.now
-            gateway.metrics.heartbeatLag.record(Double((start - previous - configuration.heartbeat).nanoseconds) / 1e9)
+            gateway.metrics.heartbeatLagged(start - previous - configuration.heartbeat)
             previous = start
             await beat(&registration, gateway: gateway)
             gateway.closeExpiredSockets()

@@ -1,14 +1,18 @@
 import Foundation
 import Hummingbird
 
-/// The operations API (API.md §6), answering for the whole cluster from any node. Registered only
-/// when `PARLEY_ADMIN_TOKEN` is set; without it the whole `/admin` tree is a 404.
+/// The operations API (API.md §6, docs/api.md §7), answering for the whole cluster from any node.
+/// Registered only when `PARLEY_ADMIN_TOKEN` is set; without it the whole `/admin` tree is a 404.
+///
+/// Its routes beyond §6, one file each: the series (`AdminController+Series`).
 struct AdminController: Sendable {
     let accounts: AccountChannel
     let registry: NodeRegistry
     let users: UserStore
     let sessions: SessionStore
     let authenticator: Authenticator
+    let series: SeriesStore
+    let seriesInterval: Duration
     /// The dashboard page (``DashboardPage/load()``).
     let page: ByteBuffer
 
@@ -43,6 +47,7 @@ struct AdminController: Sendable {
             .post("users/:id/kick", use: kick)
             .post("users/:id/disable", use: disable)
             .post("users/:id/enable", use: enable)
+            .get("series", use: seriesAnswer)
     }
 
     /// `GET /admin/` serves the dashboard; `/admin` (the router matches both) is redirected to it,
@@ -109,7 +114,7 @@ struct AdminController: Sendable {
 
     /// Redis failures here are an outage (503), not a bug.
     @discardableResult
-    private func redis<Result>(_ body: () async throws -> Result) async throws -> Result {
+    func redis<Result>(_ body: () async throws -> Result) async throws -> Result {
         do {
             return try await body()
         } catch {
