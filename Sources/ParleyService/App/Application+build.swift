@@ -23,6 +23,7 @@ public struct Dependencies: Sendable {
     public let presence: ClusterPresence
     public let messages: MessageStore
     public let media: MediaStore
+    let events: EventFeed
     /// The bucket of `PARLEY_MEDIA_URL`, when set; media stay in PostgreSQL without one.
     let mediaBucket: S3MediaStorage?
     public let logger: Logger
@@ -40,6 +41,7 @@ public struct Dependencies: Sendable {
             presenceTTL: configuration.presenceTTL,
             epochs: ClusterEpochStore(database: database)
         )
+        events = EventFeed(redis: redis, keys: presence.keys, logger: logger)
         users = UserStore(database: database)
         sessions = SessionStore(database: database)
         tokens = try await TokenAuthority(secret: configuration.requiredJWTSecret(), lifetime: configuration.tokenLifetime)
@@ -88,12 +90,16 @@ public func buildNode(
         authenticator: dependencies.authenticator,
         sessionChecksConnection: try DedicatedConnection(url: configuration.databaseURL, logger: logger),
         readiness: dependencies.readiness,
+        events: dependencies.events,
         configuration: configuration,
         logger: logger
     )
     let series = SeriesRecorder(
         counters: .shared, database: dependencies.database, store: seriesStore(configuration, dependencies), nodeID: configuration.nodeID,
         interval: configuration.seriesInterval, logger: logger, accountsOnline: { gateway.liveSocketCount }
+    )
+    let outages = OutageMonitor(
+        readiness: dependencies.readiness, feed: dependencies.events, nodeID: configuration.nodeID, interval: configuration.seriesInterval
     )
     let application = Application(
         router: try buildRouter(configuration: configuration, dependencies: dependencies, metrics: metrics),
@@ -108,8 +114,8 @@ public func buildNode(
             )
         ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley"),
-        // Shut down in reverse: the recorder stops before Redis and PostgreSQL do.
-        services: [dependencies.database.client, dependencies.redis, dependencies.subscriber, series],
+        // Shut down in reverse: the recorders stop before Redis and PostgreSQL do.
+        services: [dependencies.database.client, dependencies.redis, dependencies.subscriber, series, outages],
         onServerRunning: { channel in
             let address = channel.localAddress?.description ?? "?"
             gateway.serverStarted(address: channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? address)
@@ -179,8 +185,9 @@ func buildRouter(
         AdminController(
             accounts: dependencies.presence.accounts, registry: dependencies.presence.registry,
             users: dependencies.users, sessions: dependencies.sessions, authenticator: dependencies.authenticator,
-            series: seriesStore(configuration, dependencies), seriesInterval: configuration.seriesInterval,
-            page: try DashboardPage.load()
+            events: dependencies.events, series: seriesStore(configuration, dependencies),
+            seriesInterval: configuration.seriesInterval, nodeID: configuration.nodeID,
+            trustedProxies: configuration.trustedProxies, page: try DashboardPage.load()
         )
             .addRoutes(to: router, adminToken: adminToken)
     }

@@ -4,15 +4,20 @@ import Hummingbird
 /// The operations API (API.md §6, docs/api.md §7), answering for the whole cluster from any node.
 /// Registered only when `PARLEY_ADMIN_TOKEN` is set; without it the whole `/admin` tree is a 404.
 ///
-/// Its routes beyond §6, one file each: the series (`AdminController+Series`).
+/// Its routes beyond §6, one file each: the series (`AdminController+Series`) and the event feed
+/// (`AdminController+Events`).
 struct AdminController: Sendable {
     let accounts: AccountChannel
     let registry: NodeRegistry
     let users: UserStore
     let sessions: SessionStore
     let authenticator: Authenticator
+    let events: EventFeed
     let series: SeriesStore
     let seriesInterval: Duration
+    /// This node's id, in the events of the operators' actions it serves.
+    let nodeID: String
+    let trustedProxies: TrustedProxies
     /// The dashboard page (``DashboardPage/load()``).
     let page: ByteBuffer
 
@@ -24,17 +29,14 @@ struct AdminController: Sendable {
 
     struct PresenceAnswer: Encodable, Sendable {
         let online: Bool
-        let node: String?
-        let since: Date?
+        @Nullable var node: String?
+        @Nullable var since: Date?
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(online, forKey: .online)
-            try container.encode(node, forKey: .node)  // null, not absent, when offline
-            try container.encode(since, forKey: .since)
+        init(_ found: AccountChannel.Presence?) {
+            online = found != nil
+            node = found?.node
+            since = found?.since
         }
-
-        enum CodingKeys: String, CodingKey { case online, node, since }
     }
 
     func addRoutes(to router: Router<AppRequestContext>, adminToken: String) {
@@ -48,6 +50,7 @@ struct AdminController: Sendable {
             .post("users/:id/disable", use: disable)
             .post("users/:id/enable", use: enable)
             .get("series", use: seriesAnswer)
+            .get("events", use: recentEvents)
     }
 
     /// `GET /admin/` serves the dashboard; `/admin` (the router matches both) is redirected to it,
@@ -76,13 +79,14 @@ struct AdminController: Sendable {
     @Sendable func presence(_ request: Request, context: AppRequestContext) async throws -> Envelope<PresenceAnswer> {
         let userID = try context.userIDParameter("user_id")
         let found = try await redis { try await accounts.presence(userID: userID) }
-        return Envelope(PresenceAnswer(online: found != nil, node: found?.node, since: found?.since))
+        return Envelope(PresenceAnswer(found))
     }
 
     @Sendable func kick(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
         let user = try await existingUser(context)
         try await redis { try await accounts.supersede(userID: user.id, reason: .kicked) }
         context.logger.notice("Operator kicked an account", metadata: ["user.id": "\(user.id)"])
+        await record(.userKicked, user: user, request, context)
         return Envelope(.ok, for: context)
     }
 
@@ -95,6 +99,7 @@ struct AdminController: Sendable {
         authenticator.sessionsRevoked(userID: user.id)
         try await redis { try await accounts.supersede(userID: user.id, reason: .userDisabled) }
         context.logger.notice("Operator disabled an account", metadata: ["user.id": "\(user.id)"])
+        await record(.userDisabled, user: user, request, context)
         return Envelope(.ok, for: context)
     }
 
@@ -102,10 +107,17 @@ struct AdminController: Sendable {
         let user = try await existingUser(context)
         try await users.setStatus(userID: user.id, enabled: true)
         context.logger.notice("Operator enabled an account", metadata: ["user.id": "\(user.id)"])
+        await record(.userEnabled, user: user, request, context)
         return Envelope(.ok, for: context)
     }
 
-    private func existingUser(_ context: AppRequestContext) async throws -> User {
+    /// Writes an operator's action to the event feed: the node that served it and the caller's address.
+    private func record(_ kind: ClusterEvent.Kind, user: User, _ request: Request, _ context: AppRequestContext) async {
+        let address = context.clientAddress(of: request, trustedProxies: trustedProxies)?.text
+        await events.record(ClusterEvent(kind: kind, node: nodeID, userID: user.id, address: address))
+    }
+
+    func existingUser(_ context: AppRequestContext) async throws -> User {
         guard let user = try await users.user(id: context.userIDParameter("id")) else {
             throw ParleyError(.userNotFound)
         }
