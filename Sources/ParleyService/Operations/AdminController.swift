@@ -4,8 +4,8 @@ import Hummingbird
 /// The operations API (API.md §6, docs/api.md §7), answering for the whole cluster from any node.
 /// Registered only when `PARLEY_ADMIN_TOKEN` is set; without it the whole `/admin` tree is a 404.
 ///
-/// Its routes beyond §6, one file each: the series (`AdminController+Series`) and the event feed
-/// (`AdminController+Events`).
+/// Its routes, one file each beside this one: the series (`AdminController+Series`), the event feed
+/// (`AdminController+Events`) and the account view (`AdminController+Accounts`).
 struct AdminController: Sendable {
     let accounts: AccountChannel
     let registry: NodeRegistry
@@ -49,6 +49,9 @@ struct AdminController: Sendable {
             .post("users/:id/kick", use: kick)
             .post("users/:id/disable", use: disable)
             .post("users/:id/enable", use: enable)
+            .post("users/:id/revoke", use: revoke)
+            .get("users", use: searchUsers)
+            .get("users/:id", use: account)
             .get("series", use: seriesAnswer)
             .get("events", use: recentEvents)
     }
@@ -95,9 +98,7 @@ struct AdminController: Sendable {
     @Sendable func disable(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
         let user = try await existingUser(context)
         try await users.setStatus(userID: user.id, enabled: false)
-        try await sessions.revokeAll(userID: user.id, reason: .disabled)
-        authenticator.sessionsRevoked(userID: user.id)
-        try await redis { try await accounts.supersede(userID: user.id, reason: .userDisabled) }
+        try await endSessions(of: user, revocation: .disabled, socket: .userDisabled)
         context.logger.notice("Operator disabled an account", metadata: ["user.id": "\(user.id)"])
         await record(.userDisabled, user: user, request, context)
         return Envelope(.ok, for: context)
@@ -109,6 +110,24 @@ struct AdminController: Sendable {
         context.logger.notice("Operator enabled an account", metadata: ["user.id": "\(user.id)"])
         await record(.userEnabled, user: user, request, context)
         return Envelope(.ok, for: context)
+    }
+
+    /// Revokes every session of the account (as a sign-out: the socket gets `logged_out`); the
+    /// account stays enabled.
+    @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Envelope<String> {
+        let user = try await existingUser(context)
+        try await endSessions(of: user, revocation: .loggedOut, socket: .loggedOut)
+        context.logger.notice("Operator revoked an account's sessions", metadata: ["user.id": "\(user.id)"])
+        await record(.sessionsRevoked, user: user, request, context)
+        return Envelope(.ok, for: context)
+    }
+
+    /// Revokes every session of the account in PostgreSQL (its tokens stop working at once, on every
+    /// node), then closes its socket wherever it is.
+    private func endSessions(of user: User, revocation: RevocationReason, socket: SocketCloseReason) async throws {
+        try await sessions.revokeAll(userID: user.id, reason: revocation)
+        authenticator.sessionsRevoked(userID: user.id)
+        try await redis { try await accounts.supersede(userID: user.id, reason: socket) }
     }
 
     /// Writes an operator's action to the event feed: the node that served it and the caller's address.
