@@ -35,21 +35,34 @@ final class SeriesRecorder: Service {
     }
 
     func run() async throws {
+        // Sampling never waits for Redis: a slow or absent Redis only delays the copies, and the
+        // publisher sees the newest sample (the ring fills in what it skipped).
+        let (samples, taken) = AsyncStream.makeStream(of: Sample.self, bufferingPolicy: .bufferingNewest(1))
         try? await cancelWhenGracefulShutdown {
-            var previous = (reading: self.read(), at: ContinuousClock.now)
-            var lastTime: Int64 = 0
-            while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(self.millisecondsToNextTick()))
-                let current = (reading: self.read(), at: ContinuousClock.now)
-                let time = self.tickTime()
-                guard time > lastTime else { continue }
-                let seconds = Double((current.at - previous.at).nanoseconds) / 1e9
-                let sample = Sampler.sample(from: previous.reading, to: current.reading, seconds: seconds, at: time)
-                previous = current
-                lastTime = time
-                self.ring.withLock { $0.append(sample) }
-                await self.publish(sample)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await self.sample(into: taken)
+                    taken.finish()
+                }
+                for await sample in samples { await self.publish(sample) }
             }
+        }
+    }
+
+    /// Takes a sample at every tick until cancelled.
+    private func sample(into taken: AsyncStream<Sample>.Continuation) async {
+        var previous = (reading: read(), at: ContinuousClock.now)
+        var lastTime: Int64 = 0
+        while (try? await Task.sleep(for: .milliseconds(millisecondsToNextTick()))) != nil {
+            let current = (reading: read(), at: ContinuousClock.now)
+            let time = tickTime()
+            guard time > lastTime else { continue }
+            let seconds = Double((current.at - previous.at).nanoseconds) / 1e9
+            let sample = Sampler.sample(from: previous.reading, to: current.reading, seconds: seconds, at: time)
+            previous = current
+            lastTime = time
+            ring.withLock { $0.append(sample) }
+            taken.yield(sample)
         }
     }
 

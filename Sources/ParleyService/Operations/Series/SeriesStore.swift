@@ -38,11 +38,16 @@ struct SeriesStore: Sendable {
         return Int(held.int ?? 0)
     }
 
-    /// Adds, trims by age then count, expires the set a window after its newest sample, counts.
+    /// Adds — replacing the sample of the same time, so that a ring written again over what Redis
+    /// kept (a write that timed out yet was applied) never doubles a time — trims by age then
+    /// count, expires the set a window after its newest sample, counts.
     /// ARGV: oldest time kept, capacity, window (ms), then score/member pairs.
     static let addScript = RedisScript(
         """
-        for i = 4, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        for i = 4, #ARGV, 2 do
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[i], ARGV[i])
+            redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+        end
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
         redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[2]) - 1)
         redis.call('PEXPIRE', KEYS[1], ARGV[3])
