@@ -1,8 +1,9 @@
 import Foundation
 import NIOCore
 
-/// The cluster dashboard served at `GET /admin/` (API.md §6): one self-contained
-/// page, `dashboard.html` beside this file, with inline CSS and vanilla JavaScript; no external URL.
+/// The cluster dashboard served at `GET /admin/` (API.md §6, docs/api.md §7): one self-contained
+/// page, `dashboard.html` beside this file, with inline CSS, vanilla JavaScript and SVG charts drawn
+/// by the page; no external URL.
 ///
 /// The page ships as a SwiftPM resource (`Bundle.module`): the `parley_ParleyService.resources`
 /// folder next to the binary (`.build/debug`, `.build/release`, `/usr/local/bin` in the image).
