@@ -21,6 +21,7 @@ struct ConfigurationTests {
         #expect(configuration.bcryptCost == 10)
         #expect(configuration.heartbeat == .seconds(3))
         #expect(configuration.presenceTTL == .seconds(10))
+        #expect(configuration.seriesInterval == .seconds(5))
         #expect(configuration.logLevel == .info)
         #expect(!configuration.nodeID.isEmpty)
         #expect(configuration.corsOrigins == nil)
@@ -55,7 +56,7 @@ struct ConfigurationTests {
             "PARLEY_LOG_LEVEL": "debug", "PARLEY_LOG_FORMAT": "json", "PARLEY_CORS_ORIGINS": "https://a.example, https://b.example",
             "PARLEY_SOCKET_RATE": "0", "PARLEY_REG_RATE": "5", "PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,::1",
             "PARLEY_ADVERTISE_ADDRESS": "10.0.0.7:8080", "PARLEY_REQUEST_HEAD_TIMEOUT": "3", "PARLEY_IDLE_TIMEOUT": "20",
-            "PARLEY_CONNECTIONS_PER_ADDRESS": "50", "PARLEY_LANGUAGE_NEGOTIATION": "explicit",
+            "PARLEY_CONNECTIONS_PER_ADDRESS": "50", "PARLEY_LANGUAGE_NEGOTIATION": "explicit", "PARLEY_SERIES_INTERVAL": "1",
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
@@ -69,6 +70,7 @@ struct ConfigurationTests {
         #expect(configuration.bcryptCost == 12)
         #expect(configuration.heartbeat == .seconds(2))
         #expect(configuration.presenceTTL == .seconds(7))
+        #expect(configuration.seriesInterval == .seconds(1))
         #expect(configuration.logLevel == .debug)
         #expect(configuration.logFormat == .json)
         #expect(configuration.corsOrigins == ["https://a.example", "https://b.example"])
@@ -87,6 +89,7 @@ struct ConfigurationTests {
         ["PARLEY_HEARTBEAT": "10", "PARLEY_PRESENCE_TTL": "5"], ["PARLEY_LOG_FORMAT": "xml"],
         ["PARLEY_TRUSTED_PROXIES": "10.0.0.0/8,nginx"], ["PARLEY_REQUEST_HEAD_TIMEOUT": "0"],
         ["PARLEY_LANGUAGE_NEGOTIATION": "off"], ["PARLEY_MEDIA_URL": "http://127.0.0.1:9000/media"],
+        ["PARLEY_SERIES_INTERVAL": "0"], ["PARLEY_SERIES_INTERVAL": "61"],
         ["PARLEY_MEDIA_URL": "s3://media?endpoint=ftp://x", "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"],
         ["PARLEY_MEDIA_URL": "s3://media?endpoint=http://127.0.0.1:9000"],  // no credentials
         // Replaced: a node must not start believing every peer's X-Real-IP, nor silently ignore it.
