@@ -1,5 +1,7 @@
 # Parley: `make run` starts a node on :8080, `make test` runs the whole suite. Both install what is
-# missing (apt-get) and start a project-local PostgreSQL and Redis under .local/.
+# missing (apt-get) and start a project-local PostgreSQL and Redis under .local/. `make run` installs
+# only what running needs; the browser, nginx, Node.js and the Python tools come with the targets
+# that use them (scripts/provision.sh).
 
 SHELL := /bin/bash
 PORT ?= 8080
@@ -14,20 +16,24 @@ run: services build migrate
 	$(LOCAL_ENV) PARLEY_JWT_SECRET="$$(cat .local/jwt-secret)" PARLEY_PORT=$(PORT) .build/debug/parley serve
 
 test: deps
+	scripts/provision.sh test
 	scripts/test.sh
 
 # Three nodes (node-1..3 on PORT+1..PORT+3) behind nginx on PORT, in the background; see scripts/cluster.sh.
 cluster: services build migrate
+	scripts/provision.sh cluster
 	PORT=$(PORT) scripts/cluster.sh start
 
 # Every parley-bench scenario against release nodes, next to its limits (BENCHMARKS.md); results under
 # .local/bench/. SIZE=tiny for a quick check, RUNS=n, ONLY="kick push http storm idle cluster".
 bench: deps
+	scripts/provision.sh bench
 	scripts/bench.sh
 
 # The fault-injecting checker (Tests/chaos, docs/chaos.md): DURATION seconds (default 60) of client
 # operations and faults against three nodes, then its properties; SEED=n replays a printed seed.
 chaos: deps build
+	scripts/provision.sh chaos
 	DURATION=$(DURATION) SEED=$(SEED) scripts/chaos.sh
 
 # Every libFuzzer target (Fuzz/) for DURATION seconds each (default 300); crashes under .local/fuzz/.

@@ -59,7 +59,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
-            resources: [.copy("APIDocument/openapi.json"), .copy("APIDocument/asyncapi.json")]
+            resources: [
+                .copy("APIDocument/openapi.json"), .copy("APIDocument/asyncapi.json"),
+                .copy("Operations/Dashboard/dashboard.html"),
+            ]
         ),
         .executableTarget(
             name: "parley",

@@ -23,6 +23,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "bcrypt cost (PARLEY_BCRYPT_COST).") var bcryptCost: String?
     @Option(help: "Node heartbeat period in seconds (PARLEY_HEARTBEAT).") var heartbeat: String?
     @Option(help: "Seconds after which presence and node records expire (PARLEY_PRESENCE_TTL).") var presenceTtl: String?
+    @Option(help: "Seconds between two samples of the dashboard's charts and two dependency probes (PARLEY_SERIES_INTERVAL).")
+    var seriesInterval: String?
     @Option(help: "Browser origins allowed by CORS, comma-separated; * for any, none for off (PARLEY_CORS_ORIGINS).") var corsOrigins: String?
     @Option(help: "New sockets per client address per minute; 0 for no limit (PARLEY_SOCKET_RATE).") var socketRate: String?
     @Option(help: "Registrations per client address per hour; 0 for no limit (PARLEY_REG_RATE).") var regRate: String?
@@ -46,7 +48,7 @@ struct Serve: AsyncParsableCommand {
             "parley.redis.url": redisUrl,
             "parley.redis.prefix": redisPrefix, "parley.jwt.secret": jwtSecret, "parley.token.ttl": tokenTtl,
             "parley.admin.token": adminToken, "parley.bcrypt.cost": bcryptCost, "parley.heartbeat": heartbeat,
-            "parley.presence.ttl": presenceTtl, "parley.cors.origins": corsOrigins, "parley.socket.rate": socketRate,
+            "parley.presence.ttl": presenceTtl, "parley.series.interval": seriesInterval, "parley.cors.origins": corsOrigins, "parley.socket.rate": socketRate,
             "parley.reg.rate": regRate, "parley.trusted.proxies": trustedProxies,
             "parley.request.head.timeout": requestHeadTimeout, "parley.idle.timeout": idleTimeout,
             "parley.connections.per.address": connectionsPerAddress, "parley.advertise.address": advertiseAddress,

@@ -208,6 +208,10 @@ def test_the_dockerfile_builds_with_swift_and_runs_slim_as_a_non_root_user():
                 assert list(ROOT.glob(source)), f"COPY {source}: nothing in the repository"
     copies = [argument for kind, argument in instructions if kind == "COPY"]
     assert any(re.fullmatch(r"--from=build \S+/parley /usr/local/bin/parley", copy) for copy in copies)
+    # The dashboard page's resource bundle, next to the binary where Bundle.module looks first.
+    bundle = "parley_ParleyService.resources"
+    assert any(re.fullmatch(rf"--from=build \S+/{bundle} /usr/local/bin/{bundle}", copy) for copy in copies), copies
+    assert f'cp -R "$bin/{bundle}" /out/' in runs
     assert "sql ./sql" in copies
 
     user = [argument for kind, argument in instructions if kind == "USER"]

@@ -127,6 +127,22 @@ public struct SessionStore: Sendable {
         ).collect()
     }
 
+    /// The account's sessions, newest first: the active one and those revoked since its last login
+    /// (a login deletes the older revoked ones).
+    func history(userID: Int) async throws -> [SessionRecord] {
+        let rows = try await database.query(
+            """
+            SELECT created_at, expires_at, revoked_at, revoked_reason, revoked_at IS NULL AND expires_at > now()
+            FROM sessions WHERE user_id = \(userID) ORDER BY created_at DESC LIMIT 50
+            """
+        )
+        var records: [SessionRecord] = []
+        for try await (created, expires, revoked, reason, active) in rows.decode((Date, Date, Date?, String?, Bool).self) {
+            records.append(SessionRecord(createdAt: created, expiresAt: expires, revokedAt: revoked, revokedReason: reason, active: active))
+        }
+        return records
+    }
+
     /// Why each of `sessionIDs` may no longer be used, in one query; the sessions still active are
     /// not in the answer.
     public func endings(of sessionIDs: [UUID]) async throws -> [UUID: SessionEnding] {
@@ -176,5 +192,22 @@ public struct SessionStore: Sendable {
                 }
         }
         return states
+    }
+}
+
+/// A session as an operator sees it (docs/api.md §7): no id, which is half a token's identity.
+struct SessionRecord: Encodable, Sendable, Equatable {
+    let createdAt: Date
+    let expiresAt: Date
+    @Nullable var revokedAt: Date?
+    @Nullable var revokedReason: String?
+    let active: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case active
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case revokedAt = "revoked_at"
+        case revokedReason = "revoked_reason"
     }
 }

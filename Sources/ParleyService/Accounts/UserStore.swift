@@ -52,6 +52,24 @@ public struct UserStore: Sendable {
         ).first
     }
 
+    /// For operators: the account whose id is `query` (when it is a number), then the accounts
+    /// whose username starts with it, disabled ones included; at most `limit`.
+    func search(_ query: String, limit: Int) async throws -> [User] {
+        let id = Int(query) ?? 0
+        // LIKE's own characters in the query match themselves.
+        let prefix = query.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+        return try await Self.decodeUsers(
+            database.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM users
+                WHERE id = \(id) OR username LIKE \(prefix)
+                ORDER BY id <> \(id), username LIMIT \(limit)
+                """
+            )
+        )
+    }
+
     /// Enables or disables an account.
     public func setStatus(userID: Int, enabled: Bool) async throws {
         _ = try await database.query(

@@ -24,6 +24,7 @@ public struct Dependencies: Sendable {
     public let messages: MessageStore
     let inbox: InboxStore
     public let media: MediaStore
+    let events: EventFeed
     /// The bucket of `PARLEY_MEDIA_URL`, when set; media stay in PostgreSQL without one.
     let mediaBucket: S3MediaStorage?
     public let logger: Logger
@@ -41,6 +42,7 @@ public struct Dependencies: Sendable {
             presenceTTL: configuration.presenceTTL,
             epochs: ClusterEpochStore(database: database)
         )
+        events = EventFeed(redis: redis, keys: presence.keys, logger: logger)
         users = UserStore(database: database)
         sessions = SessionStore(database: database)
         tokens = try await TokenAuthority(secret: configuration.requiredJWTSecret(), lifetime: configuration.tokenLifetime)
@@ -92,8 +94,16 @@ public func buildNode(
         authenticator: dependencies.authenticator,
         sessionChecksConnection: try DedicatedConnection(url: configuration.databaseURL, logger: logger),
         readiness: dependencies.readiness,
+        events: dependencies.events,
         configuration: configuration,
         logger: logger
+    )
+    let series = SeriesRecorder(
+        counters: .shared, database: dependencies.database, store: seriesStore(configuration, dependencies), nodeID: configuration.nodeID,
+        interval: configuration.seriesInterval, logger: logger, accountsOnline: { gateway.liveSocketCount }
+    )
+    let outages = OutageMonitor(
+        readiness: dependencies.readiness, feed: dependencies.events, nodeID: configuration.nodeID, interval: configuration.seriesInterval
     )
     let application = Application(
         router: try buildRouter(configuration: configuration, dependencies: dependencies, metrics: metrics),
@@ -108,7 +118,8 @@ public func buildNode(
             )
         ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parley"),
-        services: [dependencies.database.client, dependencies.redis, dependencies.subscriber],
+        // Shut down in reverse: the recorders stop before Redis and PostgreSQL do.
+        services: [dependencies.database.client, dependencies.redis, dependencies.subscriber, series, outages],
         onServerRunning: { channel in
             let address = channel.localAddress?.description ?? "?"
             gateway.serverStarted(address: channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? address)
@@ -118,6 +129,15 @@ public func buildNode(
     )
     let retention = configuration.historyDays.map { HistoryRetention(database: dependencies.database, days: $0, logger: logger) }
     return ParleyNode(application: application, gateway: gateway, jobs: retention.map { [$0] } ?? [])
+}
+
+/// The node's side of the series in Redis: an hour of samples, `interval` apart.
+func seriesStore(_ configuration: ParleyConfiguration, _ dependencies: Dependencies) -> SeriesStore {
+    let window = Duration.seconds(3600)
+    return SeriesStore(
+        redis: dependencies.redis, keys: dependencies.presence.keys, window: window,
+        capacity: Int(window.components.seconds / configuration.seriesInterval.components.seconds)
+    )
 }
 
 /// The HTTP application alone, for tests that drive the routes without sockets.
@@ -175,7 +195,10 @@ func buildRouter(
     if let adminToken = configuration.adminToken {
         AdminController(
             accounts: dependencies.presence.accounts, registry: dependencies.presence.registry,
-            users: dependencies.users, sessions: dependencies.sessions, authenticator: dependencies.authenticator
+            users: dependencies.users, sessions: dependencies.sessions, authenticator: dependencies.authenticator,
+            events: dependencies.events, series: seriesStore(configuration, dependencies),
+            seriesInterval: configuration.seriesInterval, nodeID: configuration.nodeID,
+            trustedProxies: configuration.trustedProxies, page: try DashboardPage.load()
         )
             .addRoutes(to: router, adminToken: adminToken)
     }

@@ -19,6 +19,9 @@ public struct ParleyConfiguration: Sendable {
     public var bcryptCost = 10
     public var heartbeat: Duration = .seconds(3)
     public var presenceTTL: Duration = .seconds(10)
+    /// Between two samples of the dashboard's series and two probes of PostgreSQL and Redis; the
+    /// node keeps an hour of samples (docs/api.md §7).
+    public var seriesInterval: Duration = .seconds(5)
     public var logLevel: Logger.Level = .info
     /// `text` (one line per event) or `json` (one JSON object per line).
     public var logFormat: LogFormat = .text
@@ -93,6 +96,9 @@ public struct ParleyConfiguration: Sendable {
                 "PARLEY_PRESENCE_TTL",
                 reason: "must be longer than PARLEY_HEARTBEAT, or every node expires between two heartbeats"
             )
+        }
+        if let seconds = try reader.integer("series.interval", environment: "PARLEY_SERIES_INTERVAL", in: 1...60) {
+            seriesInterval = .seconds(seconds)
         }
         if let format = reader.string(forKey: "log.format") {
             guard let parsed = LogFormat(rawValue: format.lowercased()) else {

@@ -31,6 +31,7 @@ struct ChatController: Sendable {
         let data = try fields.string(ChatFields.data, length: ChatFields.dataLength)
         let options = try fields.messageOptions()
         let message = try await messages.send(from: me, to: recipient, chatType: chatType, type: type, data: data, options: options)
+        NodeMetrics.messageStored()
         await nudge(recipient, context: context)
         return Envelope(message)
     }

@@ -19,6 +19,9 @@ public struct Database: Sendable {
     let poolSize: Int
     private let inFlight = PoolUsage()
 
+    /// Queries and transactions running or waiting for a connection now.
+    var queriesInFlight: Int { inFlight.current }
+
     public init(client: PostgresClient, logger: Logger, poolSize: Int = PostgresClient.Configuration.Options().maximumConnections) {
         self.client = client
         self.logger = logger
@@ -152,6 +155,8 @@ public struct Database: Sendable {
 /// from the number in flight and the pool size (postgres-nio exposes no pool statistics itself).
 private final class PoolUsage: Sendable {
     private let count = Atomic<Int>(0)
+
+    var current: Int { count.load(ordering: .relaxed) }
 
     func change(by delta: Int, poolSize: Int) {
         let now = count.add(delta, ordering: .relaxed).newValue

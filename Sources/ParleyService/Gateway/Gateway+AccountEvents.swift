@@ -57,7 +57,7 @@ extension Gateway {
                 for _ in 0..<closed { metrics.kickReceived(supersession.reason) }
                 if let sent = supersession.sent {
                     let now = Int64(Date().timeIntervalSince1970 * 1000)
-                    metrics.kickDelivery.recordMilliseconds(max(0, now - sent))
+                    metrics.kickDelivered(after: max(0, now - sent))
                 }
             }
             return actions

@@ -24,6 +24,8 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// The connect path's session checks run on it, not through the pool.
     let sessionChecksConnection: DedicatedConnection
     let readiness: Readiness
+    /// Where the node's joins, drains, departures and reaps are written.
+    let events: EventFeed
     let configuration: ParleyConfiguration
     let logger: Logger
     let metrics = NodeMetrics()
@@ -59,6 +61,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         authenticator: Authenticator,
         sessionChecksConnection: DedicatedConnection,
         readiness: Readiness,
+        events: EventFeed,
         configuration: ParleyConfiguration,
         logger: Logger
     ) {
@@ -68,6 +71,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         self.authenticator = authenticator
         self.sessionChecksConnection = sessionChecksConnection
         self.readiness = readiness
+        self.events = events
         self.configuration = configuration
         self.logger = logger
         self.heartbeat = NodeHeartbeat(presence: presence, configuration: configuration, logger: logger)
@@ -88,7 +92,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     // MARK: Sockets
 
     public func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?, acknowledges: Bool) {
-        metrics.sockets.increment()
+        metrics.socketOpened()
         connectSpans?.opened(socket.id)
         guard newSockets.allow(address) else {
             metrics.connectRefused("rate_limited")
@@ -107,7 +111,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     }
 
     public func socketClosed(_ socket: SocketHandle) {
-        metrics.sockets.decrement()
+        metrics.socketClosed()
         connectSpans?.closed(socket.id)
         var userID: Int?
         update { machine in
@@ -283,6 +287,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         await sessionChecksConnection.close()
         do {
             try await presence.registry.deregister()
+            await events.record(ClusterEvent(kind: .nodeLeft, node: configuration.nodeID))
         } catch {
             logger.warning("Cannot deregister the node", metadata: ["error": "\(error)"])
         }
@@ -291,6 +296,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// Graceful shutdown: `/ready` turns 503, sockets close with 1001 in batches.
     func drain() async {
         readiness.startDraining()
+        await events.record(ClusterEvent(kind: .nodeDraining, node: configuration.nodeID))
         let actions = state.withLock { $0.drain() }
         logger.notice("Draining", metadata: ["sockets": "\(actions.filter { if case .goAway = $0 { true } else { false } }.count)"])
         for batch in actions.chunked(by: Self.drainBatch) {

@@ -50,7 +50,7 @@ final class NodeHeartbeat: Sendable {
         var previous = ContinuousClock.now - configuration.heartbeat
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let start = ContinuousClock.now
-            gateway.metrics.heartbeatLag.record(Double((start - previous - configuration.heartbeat).nanoseconds) / 1e9)
+            gateway.metrics.heartbeatLagged(start - previous - configuration.heartbeat)
             previous = start
             await beat(&registration, gateway: gateway)
             gateway.closeExpiredSockets()
@@ -89,6 +89,9 @@ final class NodeHeartbeat: Sendable {
                 }
             }
             if registration.isRegistered, !beat.wasRegistered { registration.needsRestore = true }
+            if !registration.isRegistered {
+                await gateway.events.record(ClusterEvent(kind: .nodeJoined, node: configuration.nodeID, detail: card(gateway).address))
+            }
             registration.isRegistered = true
             if registration.needsRestore {
                 try await reregister(gateway)
@@ -98,6 +101,7 @@ final class NodeHeartbeat: Sendable {
             await presence.accounts.announcePendingSessionChanges()
             for node in try await presence.registry.reapDeadNodes(now: beat.redisTimeMilliseconds) {
                 logger.notice("Cleared a dead node's presence", metadata: ["dead.node": "\(node)"])
+                await gateway.events.record(ClusterEvent(kind: .nodeReaped, node: node, detail: "reaped by \(configuration.nodeID)"))
             }
         } catch {
             NodeMetrics.redisError("heartbeat")

@@ -27,11 +27,17 @@ public final class Readiness: Sendable {
     /// Why the node is not ready, or `nil` when it is.
     public func unreadyReason() async -> String? {
         if isDraining { return "draining" }
+        let answers = await dependenciesAnswer()
+        if !answers.postgresql { return "postgresql" }
+        if !answers.redis { return "redis" }
+        return nil
+    }
+
+    /// Whether PostgreSQL and Redis each answer within ``probeTimeout``, probed together.
+    func dependenciesAnswer() async -> (postgresql: Bool, redis: Bool) {
         async let databaseAnswers = answersInTime { [database] in _ = try await database.query("SELECT 1").collect() }
         async let redisAnswers = answersInTime { [redis] in _ = try await redis.send(["PING"], timeout: .seconds(2)) }
-        if !(await databaseAnswers) { return "postgresql" }
-        if !(await redisAnswers) { return "redis" }
-        return nil
+        return (await databaseAnswers, await redisAnswers)
     }
 
     private func answersInTime(_ probe: @escaping @Sendable () async throws -> Void) async -> Bool {

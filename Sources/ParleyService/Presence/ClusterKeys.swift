@@ -15,6 +15,8 @@ import Crypto
 /// | `{p}deliver:{id}` | string | a `getmessage` not yet served by a live socket (a minute's expiry) |
 /// | `{p}epoch` | string | `epoch|run_id`: the generation epoch and the Redis process it was installed in |
 /// | `{p}login-attempts:{hash}` | string | sign-in attempts for one username (see ``LoginThrottle``) |
+/// | `{p}series`, `{p}series:{node}` | sorted sets | the nodes' last hour of samples (see ``SeriesStore``) |
+/// | `{p}events` | stream | the cluster's event feed, capped (see ``EventFeed``) |
 public struct ClusterKeys: Sendable {
     public let prefix: String
 
@@ -31,6 +33,9 @@ public struct ClusterKeys: Sendable {
     func nodeUsers(_ nodeID: String) -> String { "\(prefix)node:\(nodeID):users" }
     func inbox(_ nodeID: String) -> String { "\(prefix)node:\(nodeID):inbox" }
     func deliveryRequest(_ userID: Int) -> String { "\(prefix)deliver:\(userID)" }
+    var seriesNodes: String { "\(prefix)series" }
+    func series(_ nodeID: String) -> String { "\(prefix)series:\(nodeID)" }
+    var events: String { "\(prefix)events" }
 
     /// The sign-in counter of a username, named by 128 bits of its SHA-256 in hex: the key's size is
     /// fixed whatever a client sends as a name, and holds no name in clear.

@@ -22,6 +22,7 @@ struct ConfigurationTests {
         #expect(configuration.bcryptCost == 10)
         #expect(configuration.heartbeat == .seconds(3))
         #expect(configuration.presenceTTL == .seconds(10))
+        #expect(configuration.seriesInterval == .seconds(5))
         #expect(configuration.logLevel == .info)
         #expect(!configuration.nodeID.isEmpty)
         #expect(configuration.corsOrigins == nil)
@@ -59,6 +60,7 @@ struct ConfigurationTests {
             "PARLEY_ADVERTISE_ADDRESS": "10.0.0.7:8080", "PARLEY_REQUEST_HEAD_TIMEOUT": "3", "PARLEY_IDLE_TIMEOUT": "20",
             "PARLEY_CONNECTIONS_PER_ADDRESS": "50", "PARLEY_LANGUAGE_NEGOTIATION": "explicit", "PARLEY_HISTORY_DAYS": "30",
             "PARLEY_OTEL_ENDPOINT": "http://collector:4318",
+            "PARLEY_SERIES_INTERVAL": "1",
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
@@ -72,6 +74,7 @@ struct ConfigurationTests {
         #expect(configuration.bcryptCost == 12)
         #expect(configuration.heartbeat == .seconds(2))
         #expect(configuration.presenceTTL == .seconds(7))
+        #expect(configuration.seriesInterval == .seconds(1))
         #expect(configuration.logLevel == .debug)
         #expect(configuration.logFormat == .json)
         #expect(configuration.corsOrigins == ["https://a.example", "https://b.example"])
@@ -99,6 +102,7 @@ struct ConfigurationTests {
         ("PARLEY_MEDIA_URL", ["PARLEY_MEDIA_URL": "s3://media?endpoint=ftp://x", "AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"]),
         ("PARLEY_MEDIA_URL", ["PARLEY_MEDIA_URL": "s3://media?endpoint=http://127.0.0.1:9000"]),  // no credentials
         ("PARLEY_OTEL_ENDPOINT", ["PARLEY_OTEL_ENDPOINT": "collector:4318"]),
+        ("PARLEY_SERIES_INTERVAL", ["PARLEY_SERIES_INTERVAL": "0"]), ("PARLEY_SERIES_INTERVAL", ["PARLEY_SERIES_INTERVAL": "61"]),
         // Replaced: a node must not start believing every peer's X-Real-IP, nor silently ignore it.
         ("PARLEY_TRUST_PROXY", ["PARLEY_TRUST_PROXY": "1"]),
     ])
