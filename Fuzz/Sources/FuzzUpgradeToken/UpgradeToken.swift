@@ -1,13 +1,16 @@
 import FuzzSupport
 @testable import ParleyService
 
-/// The request target of a WebSocket upgrade into `GatewayChildChannel.token(in:)`, which picks
-/// the `token` out of the query string. An absent token is `nil`, never an empty string.
+/// The request target of a WebSocket upgrade into `GatewayChildChannel.queryParameter(_:in:)`,
+/// which picks `token` and `ack` out of the query string. An absent value is `nil`, never an empty
+/// string.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzUpgradeToken(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let uri = String(decoding: fuzzBytes(start, count), as: UTF8.self)
-    if let token = GatewayChildChannel.token(in: uri) {
-        precondition(!token.isEmpty, "an empty token from \(uri.debugDescription)")
+    for name in ["token", "ack"] {
+        if let value = GatewayChildChannel.queryParameter(name, in: uri) {
+            precondition(!value.isEmpty, "an empty \(name) from \(uri.debugDescription)")
+        }
     }
     return 0
 }
