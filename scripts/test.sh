@@ -40,6 +40,8 @@ background=("$asan_build" "$fuzz_build")
 (cd Packages/nio-redis && NIOREDIS_TEST_URL="$PARLEY_TEST_REDIS_URL" swift test)
 
 swift build --build-tests
+# The static checks first (SQL hygiene, deployment files, provisioning): seconds, and no service.
+.local/venv/bin/pytest -q Tests/static
 PARLEY_DATABASE_URL="$PARLEY_TEST_DATABASE_URL" .build/debug/parley migrate
 # DatabaseTests loads both cores on purpose (busy threads preempting PostgreSQL callers): alone,
 # after the parallel run, so the other suites' 4-second PostgreSQL deadlines are not its victims.
