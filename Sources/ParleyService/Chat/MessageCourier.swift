@@ -148,7 +148,7 @@ final class MessageCourier: Sendable {
 
     /// Writes `frames` in order, waiting for each chunk to be taken by the connection before the next.
     private static func write(_ frames: [ServerFrame], to socket: SocketHandle) async throws {
-        for chunk in chunks(sizes: frames.map(\.text.utf8.count), limit: chunkSize) {
+        for chunk in chunks(sizes: frames.map(\.byteCount), limit: chunkSize) {
             for index in chunk.dropLast() { socket.send(frames[index]) }
             // Frames leave in order, so the last one written means all were.
             try await socket.write(frames[chunk.upperBound - 1]).get()

@@ -20,12 +20,26 @@ public enum ServerFrame: Sendable, Equatable {
     /// The frame's UTF-8 JSON text.
     public var text: String {
         switch self {
-        case .chatMessage(let json): #"{"msg":"ok","data":\#(json)}"#
-        case .recall(let json): #"{"msg":"recall","data":\#(json)}"#
+        case .chatMessage(let json): Self.chatMessagePrefix + json + "}"
+        case .recall(let json): Self.recallPrefix + json + "}"
         case .updateApplyList: #"{"msg":"updateApplyList","data":""}"#
         case .numbered(let json): json
         case .fail(let reason):
             #"{"msg":"fail","data":"\#(reason.text)","code":"\#(reason.code)"}"#
         }
     }
+
+    /// The length of ``text`` in UTF-8 bytes, without building it: a delivery pass plans its writes
+    /// by it, and the socket's handler builds the text once, when it writes it.
+    var byteCount: Int {
+        switch self {
+        case .chatMessage(let json): Self.chatMessagePrefix.utf8.count + json.utf8.count + 1
+        case .recall(let json): Self.recallPrefix.utf8.count + json.utf8.count + 1
+        case .numbered(let json): json.utf8.count
+        case .updateApplyList, .fail: text.utf8.count
+        }
+    }
+
+    private static let chatMessagePrefix = #"{"msg":"ok","data":"#
+    private static let recallPrefix = #"{"msg":"recall","data":"#
 }

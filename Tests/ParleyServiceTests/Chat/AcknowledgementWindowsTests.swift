@@ -76,6 +76,18 @@ struct InboxFrameTests {
         #expect(read.text == #"{"seq":4,"msg":"read","data":{"id":7,"from_id":2,"to_id":1,"chat_type":"user"}}"#)
     }
 
+    /// A pass sizes its chunks by `byteCount`, which must be the text's length without building it.
+    @Test func aFramesByteCountIsItsTextsLength() throws {
+        let frames: [ServerFrame] = [
+            .chatMessage(json: try message.jsonText()), .recall(json: try notice.jsonText()), .updateApplyList,
+            .numbered(json: try InboxEntry(seq: 3, event: .message(message)).jsonText()), .fail(.kicked),
+            .chatMessage(json: #"{"data":"聊天 👍🏽"}"#),
+        ]
+        for frame in frames {
+            #expect(frame.byteCount == frame.text.utf8.count, "\(frame)")
+        }
+    }
+
     @Test(arguments: [
         (#"{"type":"ack","seq":12}"#, ClientFrame.acknowledge(seq: 12)),
         (#"{"seq":0,"type":"ack","extra":true}"#, .acknowledge(seq: 0)),
