@@ -109,10 +109,7 @@ public struct MessageStore: Sendable {
         let rows = try await database.query(
             """
             SELECT c.peer_id, u.username, COALESCE(NULLIF(f.nickname, ''), NULLIF(u.nickname, ''), u.username), u.avatar,
-                c.read_seq, COALESCE(pc.read_message_id, 0),
-                (SELECT count(*) FROM inbox i JOIN messages um ON um.id = i.message_id
-                 WHERE i.user_id = c.user_id AND i.peer_id = c.peer_id AND i.kind = 'message' AND i.seq > c.read_seq
-                    AND um.recalled_at IS NULL),
+                c.read_seq, COALESCE(pc.read_message_id, 0), unread_messages(c.user_id, c.peer_id, c.read_seq),
                 \(unescaped: Message.columns)
             FROM conversations c
             JOIN users u ON u.id = c.peer_id
@@ -165,10 +162,7 @@ public struct MessageStore: Sendable {
                     UPDATE conversations c SET read_seq = r.new_seq, read_message_id = r.new_message_id
                     FROM reached r WHERE c.user_id = \(userID) AND c.peer_id = \(peerID)
                 )
-                SELECT new_seq, new_message_id, old_message_id,
-                    (SELECT count(*) FROM inbox i JOIN messages um ON um.id = i.message_id
-                     WHERE i.user_id = \(userID) AND i.peer_id = \(peerID) AND i.kind = 'message' AND i.seq > new_seq
-                        AND um.recalled_at IS NULL)
+                SELECT new_seq, new_message_id, old_message_id, unread_messages(\(userID), \(peerID), new_seq)
                 FROM reached
                 """,
                 logger: database.logger
