@@ -3,13 +3,14 @@ import PackageDescription
 
 // libFuzzer targets for every parser of client bytes (README "Tests", scripts/fuzz.sh).
 //
-// Only the code under test is instrumented: `ParleyService` and `NIORedis` are built here again
-// from their own sources (Sources/ParleyService, Sources/NIORedis and Sources/CHiredis are symlinks
-// into the main tree) with coverage and AddressSanitizer, while Hummingbird, PostgresNIO,
-// swift-nio and the rest build plainly. So the fuzzer's coverage feedback is about Parley's
-// parsers rather than NIO's internals, and the dependencies build no slower than in the main
-// package. The price: the dependencies below must follow ParleyService's in ../Package.swift
-// (`make test` builds these targets, so a missed one fails there).
+// Only the code under test is built here, instrumented: `ParleyParsers` is the parsers' own files
+// from Sources/ParleyService (Sources/ParleyParsers holds a symlink per file), `NIORedis` and
+// `CHiredis` the Redis client's (directory symlinks into Packages/nio-redis). Their dependencies
+// build plainly, so the fuzzer's coverage feedback is about Parley's parsers rather than NIO's
+// internals. Compiling the parsers rather than the whole server keeps this package's dependencies
+// to Hummingbird's: it builds in a fraction of the server's time, which `make test` pays on every
+// clean clone. A parser that comes to need another file fails this build (`make test` runs it);
+// add the file's symlink.
 
 /// Coverage instrumentation and AddressSanitizer, for the code under test and the targets.
 let instrumented: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer,address"])]
@@ -30,21 +31,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
-        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
-        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
-        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
@@ -63,46 +54,24 @@ let package = Package(
             swiftSettings: instrumented
         ),
         .target(
-            name: "ParleyService",
+            name: "ParleyParsers",
             dependencies: [
-                "NIORedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ],
-            resources: [
-                .copy("APIDocument/openapi.json"), .copy("APIDocument/asyncapi.json"),
-                .copy("Operations/Dashboard/dashboard.html"),
             ],
             swiftSettings: instrumented
         ),
         .systemLibrary(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
-        fuzzTarget("FuzzRequestFields", ["ParleyService", .product(name: "NIOCore", package: "swift-nio")]),
-        fuzzTarget("FuzzUpgradeToken", ["ParleyService"]),
+        fuzzTarget("FuzzRequestFields", ["ParleyParsers", .product(name: "NIOCore", package: "swift-nio")]),
+        fuzzTarget("FuzzUpgradeToken", ["ParleyParsers"]),
         fuzzTarget(
             "FuzzFrameAggregator",
-            ["ParleyService", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]
+            ["ParleyParsers", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
-        fuzzTarget("FuzzJSONWriter", ["ParleyService"]),
+        fuzzTarget("FuzzJSONWriter", ["ParleyParsers"]),
         fuzzTarget("FuzzRESPReader", ["NIORedis", .product(name: "NIOCore", package: "swift-nio")]),
     ]
 )

@@ -25,9 +25,14 @@ export PARLEY_TEST_REDIS_URL="${PARLEY_REDIS_URL%/*}/1"
 redis-cli -u "$PARLEY_TEST_REDIS_URL" flushdb >/dev/null
 
 mkdir -p .local
+# Where the time goes, for a CI budget: each step is announced with the minutes since the start.
+step() { printf '\n== %d:%02d %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
+
 # Two builds only later steps need — the Redis client under AddressSanitizer, and the fuzz targets —
 # start now in the background at the lowest priority: they take the CPU the other steps leave idle
 # (the multi-node tests mostly wait), so a clean clone's CI costs less than the sum of its builds.
+# The Redis client's own tests run only under AddressSanitizer: a plain run would build swift-nio
+# once more for nothing the sanitized run does not check.
 (cd Packages/nio-redis && nice -n 19 swift build --build-tests --sanitize=address --scratch-path .build-asan) \
     >.local/test-asan-build.log 2>&1 &
 asan_build=$!
@@ -35,29 +40,34 @@ nice -n 19 swift build --package-path Fuzz --scratch-path .build-fuzz >.local/te
 fuzz_build=$!
 background=("$asan_build" "$fuzz_build")
 
-# The Redis client package on its own, against the shared Redis plus private servers it starts for
-# its fault tests.
-(cd Packages/nio-redis && NIOREDIS_TEST_URL="$PARLEY_TEST_REDIS_URL" swift test)
-
+step "build"
 swift build --build-tests
+step "static checks"
 # The static checks first (SQL hygiene, deployment files, provisioning): seconds, and no service.
 .local/venv/bin/pytest -q Tests/static
 PARLEY_DATABASE_URL="$PARLEY_TEST_DATABASE_URL" .build/debug/parley migrate
+step "Swift tests"
 # DatabaseTests loads both cores on purpose (busy threads preempting PostgreSQL callers): alone,
 # after the parallel run, so the other suites' 4-second PostgreSQL deadlines are not its victims.
 swift test --skip-build --skip DatabaseTests
 swift test --skip-build --filter DatabaseTests
+step "multi-node tests"
 # Several real nodes sharing PostgreSQL and Redis: kicks, races, node death, Redis faults, drain.
 .local/venv/bin/pytest -q Tests/cluster
 
-# The background builds, then what they were for.
+step "the Redis client under AddressSanitizer"
+# The background builds, then what they were for: the Redis client package on its own, against the
+# shared Redis plus private servers it starts for its fault tests.
 wait $asan_build || { tail -30 .local/test-asan-build.log; exit 1; }
 (cd Packages/nio-redis && NIOREDIS_TEST_URL="$PARLEY_TEST_REDIS_URL" swift test --skip-build --sanitize=address --scratch-path .build-asan)
+step "fuzz smoke"
 wait $fuzz_build || { tail -30 .local/test-fuzz-build.log; exit 1; }
-# A 20-second smoke of every fuzz target: it must build, and the seeds plus a short run must not crash.
-DURATION=20 scripts/fuzz.sh
+# A 10-second smoke of every fuzz target: it must build, and the seeds plus a short run must not crash.
+DURATION=10 scripts/fuzz.sh
+step "chaos"
 # The fault-injecting checker (Tests/chaos, docs/chaos.md), 60 seconds of random faults and client
 # operations against three nodes with their own PostgreSQL and Redis: "one live socket per account,
 # nothing lost" must hold. A failing run prints its seed; `make chaos SEED=…` replays it. Last, with
 # no build in the background: its bounds are in seconds of a loaded machine.
 DURATION=60 scripts/chaos.sh
+step "done"

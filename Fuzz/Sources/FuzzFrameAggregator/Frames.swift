@@ -1,7 +1,7 @@
 import FuzzSupport
 import NIOCore
 import NIOWebSocket
-@testable import ParleyService
+@testable import ParleyParsers
 
 /// The frames a client may send, as NIO's decoder hands them to the socket handler (at most
 /// `maxFrameSize` bytes each; reserved opcodes never get through).

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-@testable import ParleyService
+@testable import ParleyParsers
 
 /// A `JSONValue` built from the input, written by `JSONWriter` and read back by Foundation's
 /// `JSONDecoder`: the text must be JSON and mean the same value. A `Double` must read back as the

@@ -1,6 +1,6 @@
 import FuzzSupport
 import NIOCore
-@testable import ParleyService
+@testable import ParleyParsers
 
 /// The content types a body arrives with: both parsers, parameters, an absent header (read as
 /// JSON) and one that is refused.

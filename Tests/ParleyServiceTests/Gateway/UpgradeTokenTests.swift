@@ -13,16 +13,16 @@ struct UpgradeTokenTests {
         ("/ws?token=a=b", "a=b"),
     ])
     func aTokenIsFound(uri: String, token: String) {
-        #expect(GatewayChildChannel.queryParameter("token", in: uri) == token)
+        #expect(UpgradeQuery.value(of: "token", in: uri) == token)
     }
 
     @Test(arguments: ["/ws", "/ws?", "/ws?token=", "/ws?token", "/ws?tokens=abc", "/ws?x=token=abc", "/token=abc"])
     func noTokenIsFound(uri: String) {
-        #expect(GatewayChildChannel.queryParameter("token", in: uri) == nil)
+        #expect(UpgradeQuery.value(of: "token", in: uri) == nil)
     }
 
     @Test(arguments: [("/ws?token=a&ack=1", "1"), ("/ws?ack=0&token=a", "0"), ("/ws?token=a&acks=1", nil), ("/ws?token=ack=1", nil)])
     func theAcknowledgementModeIsRead(uri: String, value: String?) {
-        #expect(GatewayChildChannel.queryParameter("ack", in: uri) == value)
+        #expect(UpgradeQuery.value(of: "ack", in: uri) == value)
     }
 }

@@ -1,0 +1,1 @@
+../../../Sources/ParleyService/HTTP/JSONParser.swift

@@ -1,0 +1,1 @@
+../../../Sources/ParleyService/Media/MediaKind.swift

@@ -1,0 +1,1 @@
+../../../Sources/ParleyService/Gateway/UpgradeQuery.swift
