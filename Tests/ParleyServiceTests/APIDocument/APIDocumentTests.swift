@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Prometheus
 import Testing
 @testable import ParleyService
 
@@ -16,9 +15,7 @@ struct APIDocumentTests {
     static func servedRoutes() async throws -> Set<String> {
         var configuration = TestEnvironment.configuration()
         configuration.adminToken = "api-document-tests"
-        let dependencies = try await Dependencies(configuration: configuration, logger: TestEnvironment.logger)
-        let router = try buildRouter(configuration: configuration, dependencies: dependencies, metrics: PrometheusCollectorRegistry())
-        return Set(router.routes.map { "\($0.method) \(normalized($0.path.description))" })
+        return Set(try await RegisteredRoute.all(configuration: configuration).map { "\($0.method) \(normalized($0.path))" })
     }
 
     /// Every operation of the document, as `GET /apply/{page}`.
