@@ -1,7 +1,6 @@
-import HTTPTypes
-
-/// Every failure Parley answers with: its HTTP status and its stable machine code here, its text in
-/// the catalogue (`TextCatalogue.swift`).
+/// Every refusal and failure Parley reports, the domain's vocabulary: stores and controllers throw
+/// them (as ``ParleyError``); the stable machine code is here, the text in the catalogue
+/// (`TextCatalogue.swift`), the HTTP status in `ErrorCode+Status.swift`.
 public enum ErrorCode: Sendable, Equatable {
     // 400
     case badRequest
@@ -58,24 +57,6 @@ public enum ErrorCode: Sendable, Equatable {
     case internalError
     // 503
     case unavailable
-
-    public var status: HTTPResponse.Status {
-        switch self {
-        case .badRequest, .malformedBody, .unsupportedContentType, .loginFailed, .wrongPassword,
-            .cannotAddSelf, .cannotReportSelf, .notFriend, .recipientDisabled, .recallExpired, .noFile:
-            .badRequest
-        case .unauthenticated, .tokenInvalid, .tokenExpired: .unauthorized
-        case .userDisabled, .forbidden: .forbidden
-        case .routeNotFound, .notFound, .userNotFound, .applyTargetNotFound, .reportedNotFound: .notFound
-        case .usernameTaken, .alreadyFriends, .applyExists, .reportExists: .conflict
-        case .payloadTooLarge, .fileTooLarge: .contentTooLarge
-        case .unsupportedMedia, .mediaTypeMismatch: .unsupportedMediaType
-        case .validation, .imageTooLarge: .unprocessableContent
-        case .rateLimited: .tooManyRequests
-        case .internalError: .internalServerError
-        case .unavailable: .serviceUnavailable
-        }
-    }
 
     /// The stable snake_case code that programs switch on.
     public var code: String {
