@@ -26,7 +26,7 @@ public struct Authenticator: Sendable {
     /// The identity behind `token`; throws a ``Refusal``, or the database's error when it cannot
     /// be asked.
     public func authenticate(_ token: String?) async throws -> TokenIdentity {
-        let identity = try await verify(token)
+        let identity = try verify(token)
         if cache.isActive(userID: identity.userID, sessionID: identity.sessionID) { return identity }
         let ticket = cache.ticket()
         try await check(identity)
@@ -35,10 +35,10 @@ public struct Authenticator: Sendable {
     }
 
     /// The identity `token` names by its signature and claims alone; its session is not checked.
-    public func verify(_ token: String?) async throws(Refusal) -> TokenIdentity {
+    public func verify(_ token: String?) throws(Refusal) -> TokenIdentity {
         guard let token, !token.isEmpty else { throw .noToken }
         do {
-            return try await tokens.verify(token)
+            return try tokens.verify(token)
         } catch {
             switch error {
             case .expired: throw .expired

@@ -1,6 +1,5 @@
 import Foundation
 import JWTKit
-import Synchronization
 
 /// The claims of a Parley token (API.md §2): who (`sub`), which session (`sid`), and when.
 struct TokenClaims: JWTPayload, Equatable {
@@ -9,8 +8,7 @@ struct TokenClaims: JWTPayload, Equatable {
     var iat: IssuedAtClaim
     var exp: ExpirationClaim
 
-    /// Claims are checked by ``TokenAuthority/verify(_:)`` after the signature, where an expired
-    /// token can be told apart from an invalid one.
+    /// jwt-kit only signs these (``HS256Verifier`` verifies), so there is nothing to check here.
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
@@ -35,9 +33,10 @@ public struct TokenAuthority: Sendable {
     /// Tolerated clock difference between nodes for `iat`.
     static let clockSkew: TimeInterval = 60
 
+    /// Signs; verification is ``verifier``'s, which needs no actor.
     private let keys: JWTKeyCollection
+    private let verifier: HS256Verifier
     public let lifetime: Duration
-    private let hs256Headers = HS256Headers()
 
     public init(secret: String, lifetime: Duration) async throws {
         guard secret.utf8.count >= Self.minimumSecretLength else {
@@ -47,6 +46,7 @@ public struct TokenAuthority: Sendable {
             )
         }
         self.keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        self.verifier = HS256Verifier(secret: secret)
         self.lifetime = lifetime
     }
 
@@ -66,57 +66,15 @@ public struct TokenAuthority: Sendable {
         return try await keys.sign(claims)
     }
 
-    public func verify(_ token: String, now: Date = Date()) async throws(TokenRejection) -> TokenIdentity {
-        guard isHS256(token) else { throw .invalid }
-        let claims: TokenClaims
-        do {
-            claims = try await keys.verify(token, as: TokenClaims.self)
-        } catch {
-            throw .invalid
-        }
-        guard let userID = Int(claims.sub.value), let sessionID = UUID(uuidString: claims.sid),
-            claims.iat.value <= now.addingTimeInterval(Self.clockSkew)
+    /// Who `token` speaks for, if a node signed it and it has not expired; checked on the caller's
+    /// thread (``HS256Verifier``).
+    public func verify(_ token: String, now: Date = Date()) throws(TokenRejection) -> TokenIdentity {
+        guard let claims = verifier.claims(of: token), let userID = Int(claims.subject),
+            let sessionID = UUID(uuidString: claims.sessionID),
+            claims.issuedAt <= now.addingTimeInterval(Self.clockSkew).timeIntervalSince1970
         else { throw .invalid }
-        guard claims.exp.value > now else { throw .expired }
-        return TokenIdentity(userID: userID, sessionID: sessionID, expiresAt: claims.exp.value)
-    }
-
-    /// Whether the token's header says HS256: only HS256 is ever accepted, whatever the header claims.
-    private func isHS256(_ token: String) -> Bool {
-        let header = token.prefix { $0 != "." }
-        if hs256Headers.contains(header) { return true }
-        guard Self.headerAlgorithm(of: token) == "HS256" else { return false }
-        hs256Headers.remember(header)
-        return true
-    }
-
-    /// The `alg` of the token's header.
-    private static func headerAlgorithm(of token: String) -> String? {
-        guard let header = token.split(separator: ".", omittingEmptySubsequences: false).first else { return nil }
-        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return nil }
-        return object["alg"] as? String
-    }
-}
-
-/// Header segments already found to say HS256. Tokens carry one of very few spellings (jwt-kit's
-/// member order varies between processes), so parsing each token's header again was wasted work:
-/// 2.5 % of a socket connect.
-private final class HS256Headers: Sendable {
-    /// Enough for every spelling; a client sending more only misses the shortcut.
-    static let capacity = 16
-    private let known = Mutex<Set<Substring>>([])
-
-    func contains(_ header: Substring) -> Bool {
-        known.withLock { $0.contains(header) }
-    }
-
-    func remember(_ header: Substring) {
-        known.withLock { known in
-            if known.count < Self.capacity { known.insert(header) }
-        }
+        let expiresAt = Date(timeIntervalSince1970: claims.expiresAt)
+        guard expiresAt > now else { throw .expired }
+        return TokenIdentity(userID: userID, sessionID: sessionID, expiresAt: expiresAt)
     }
 }

@@ -146,7 +146,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         for action in actions {
             switch action {
             case .authenticate(let connection):
-                step { await self.authenticate(connection, token: token) }
+                authenticate(connection, token: token)
             case .checkSession(let connection, let identity):
                 sessionChecks.append((connection, identity))
             case .subscribe(let userID):
@@ -182,14 +182,15 @@ public final class Gateway: SocketLifecycleDelegate, Service {
 
     // MARK: Socket steps
 
-    /// Checks the token's signature and claims; its session is checked with others in a batch.
-    private func authenticate(_ connection: UInt64, token: String?) async {
+    /// Checks the token's signature and claims at once, on the caller's thread (an HMAC needs no
+    /// job); its session is checked with others in a batch.
+    private func authenticate(_ connection: UInt64, token: String?) {
         do {
-            let identity = try await authenticator.verify(token)
-            await advance { $0.authenticated(connection, as: identity) }
+            let identity = try authenticator.verify(token)
+            update { $0.authenticated(connection, as: identity) }
         } catch {
             metrics.connectRefused(error.closeReason.rawValue)
-            await advance { $0.authenticationFailed(connection, reason: error.closeReason) }
+            update { $0.authenticationFailed(connection, reason: error.closeReason) }
         }
     }
 

@@ -72,7 +72,7 @@ struct AuthenticationTests {
         #expect(Set(claims.keys) == ["sub", "sid", "iat", "exp"])
         #expect(claims["sub"] as? String == "42")
         #expect((claims["exp"] as! Double) - (claims["iat"] as! Double) == 604_800)
-        let identity = try await authority.verify(token)
+        let identity = try authority.verify(token)
         #expect(identity.userID == 42)
         #expect(identity.sessionID == session)
     }

@@ -41,7 +41,7 @@ struct SessionRenewalTests {
             #expect(answer.status == .ok)
             let renewed = try #require(answer.headers[.parleyToken])
             let authority = try await TokenAuthority(secret: TestEnvironment.jwtSecret, lifetime: .seconds(604_800))
-            let identity = try await authority.verify(renewed)
+            let identity = try authority.verify(renewed)
             #expect(identity.expiresAt.timeIntervalSinceNow > Self.lifetime - 60)
             let sessionLeft = try await withTestDatabase { try await $0.sessionSecondsLeft(of: me.id) }
             #expect(sessionLeft > Self.lifetime - 60)
