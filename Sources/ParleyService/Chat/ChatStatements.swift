@@ -3,7 +3,7 @@ import PostgresNIO
 
 // The prepared statements of the message path: each message runs the first two, each delivery
 // batch the third. Prepared, because PostgreSQL planned them longer than it ran them
-// (``Database/execute(_:file:line:)``).
+// (BENCHMARKS.md, fix 24).
 
 extension MessageStore {
     /// Whether the recipient takes messages from the sender, and the names the message carries:

@@ -4,8 +4,7 @@ import PostgresNIO
 ///
 /// For rows read by the thousand — a contact list is one row per friend — in place of
 /// ``QueryRows/decode(_:)``: the tuple decoder is compiled in postgres-nio for any tuple and looks
-/// up the type metadata of every column of every row at run time (12 % of a node's CPU on
-/// `GET /friend/list`).
+/// up the type metadata of every column of every row at run time (BENCHMARKS.md, fix 8).
 struct ColumnReader {
     private var cells: PostgresRow.Iterator
 

@@ -31,17 +31,12 @@ public struct Database: Sendable {
     /// A database at `url` whose pool holds up to `poolSize` connections, without keep-alive
     /// queries; the caller runs ``client``.
     ///
-    /// No minimum: with `minimumConnections` above zero, postgres-nio 1.33's pool can miss replacing
-    /// a connection that closed during a PostgreSQL restart and then trips a precondition on the next
-    /// lease (`createNewDemandConnectionIfPossible`), killing the node — the chaos checker (make
-    /// chaos) found it, release builds included (vapor/postgres-nio#479 is the same family). The
-    /// connections above a minimum carry an idle timer, a `Task.sleep` the pool cancels whenever the
-    /// connection is leased again. A cancelled sleep keeps about 850 B (its task and dispatch timer)
-    /// until its deadline: with an hour's timeout every idle-to-busy turn of a connection held memory
-    /// for an hour (1.4 KB per connecting socket in heaptrack). Five minutes bound that to five
-    /// minutes' turns, while idle connections still rarely close (the default 60 s cost an idle node
-    /// with 19,000 sockets 6 % CPU). Keep-alive queries stay off: a connection the server closes is
-    /// replaced, and a query stuck on one that went silent runs into ``deadline``.
+    /// No minimum: with one, postgres-nio 1.33's pool can trip a precondition on the lease after a
+    /// PostgreSQL restart and kill the node (BENCHMARKS.md, fix 2). Idle connections close after
+    /// five minutes: the pool cancels a connection's idle timer at each lease, a cancelled sleep
+    /// holds its memory until its deadline, and a short timeout costs an idle node CPU
+    /// (BENCHMARKS.md, fixes 14 and 23). Keep-alive queries stay off: a connection the server closes
+    /// is replaced, and a query stuck on one that went silent runs into ``deadline``.
     public init(url: String, poolSize: Int, logger: Logger) throws {
         var configuration = try PostgresClient.Configuration(url: url)
         configuration.options.minimumConnections = 0
@@ -54,15 +49,9 @@ public struct Database: Sendable {
     /// Runs `query` and reads all its rows, within ``deadline``.
     ///
     /// The rows are read inside the deadline: a row stream handed back after the caller gave up
-    /// would hold its connection until it was read, which would leak the pool's connections one
-    /// outage at a time.
-    ///
-    /// The connection is leased with `withConnection`, which returns it on every path, and not
-    /// through `PostgresClient.query`: in postgres-nio 1.33.2 that one never returns a connection
-    /// whose query sent its row description and then failed (an `INSERT … RETURNING` hitting a
-    /// unique constraint) before the caller began reading the rows — under load every pool
-    /// connection leaked that way, one duplicate registration at a time
-    /// (`PSQLRowStream.asyncSequence(onFinish:)` skips `onFinish` for a stream that already failed).
+    /// would hold its connection until it was read (BENCHMARKS.md, fix 11). The connection is
+    /// leased with `withConnection`, which returns it on every path: `PostgresClient.query` keeps
+    /// the connection of a query that failed before its rows were read (BENCHMARKS.md, fix 12).
     public func query(
         _ query: PostgresQuery,
         file: String = #fileID,
@@ -80,8 +69,7 @@ public struct Database: Sendable {
     /// Runs a prepared statement and reads all its rows, within ``deadline``, like ``query(_:file:line:)``.
     ///
     /// A prepared statement is parsed and planned once per connection, then only bound and run: for
-    /// the statements of the message path, planning cost more than running (pgbench of the send:
-    /// 3,183 tps prepared against 1,269 as unnamed statements, BENCHMARKS.md, issue 15).
+    /// the statements of the message path, planning cost more than running (BENCHMARKS.md, fix 24).
     func execute<Statement: PostgresPreparedStatement>(
         _ statement: Statement,
         file: String = #fileID,

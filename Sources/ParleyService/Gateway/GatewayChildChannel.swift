@@ -14,7 +14,8 @@ import HTTPTypes
 /// plain channel handlers; every other request goes to Hummingbird's router.
 ///
 /// `handle(value:)` returns at once for an upgraded socket, so no Swift task stays parked per
-/// connection (measured: ~5.5 KB per idle socket this way, ~30 KB with a task per socket).
+/// connection: a task per socket costs several times a socket's memory (README, "Sockets without
+/// a task each").
 public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
         case socket
@@ -36,9 +37,8 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     private static let nextSocketID = Atomic<UInt64>(1)
 
     /// Small receive buffers from a connection's first read on: an idle socket keeps the buffer its
-    /// upgrade request was read into (a heap profile of an idle node showed one 2 KB read buffer per
-    /// socket with NIO's default first size), 1.2 KB per socket more than with this one. HTTP
-    /// connections grow their buffers after a full read.
+    /// upgrade request was read into (BENCHMARKS.md, fix 7). HTTP connections grow their buffers
+    /// after a full read.
     static let receiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 64 * 1024)
     /// Past this much unsent output the client counts as not reading (see ``SocketHandler``).
     static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 16 * 1024, high: 64 * 1024)
@@ -103,10 +103,9 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                             )
                         )
                         channel.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark).whenFailure { _ in }
-                        // The channel keeps a pool of receive buffers, one per read of a burst (4 by
-                        // default), for its whole life: the upgrade request's reads left two there,
-                        // the larger idle memory of a socket. A chat socket reads small frames; one
-                        // buffer, grown as needed, serves them.
+                        // The channel keeps a receive buffer per read of a burst for its whole life;
+                        // a chat socket reads small frames, and one buffer, grown as needed, serves
+                        // them (BENCHMARKS.md, fix 21).
                         channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1).whenFailure { _ in }
                         return .socket
                     }

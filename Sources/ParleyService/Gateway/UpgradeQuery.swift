@@ -5,8 +5,8 @@ import Foundation
 enum UpgradeQuery {
     /// The value of query parameter `name` in `uri`, percent-decoded; `nil` when absent or empty.
     static func value(of name: String, in uri: String) -> String? {
-        // Read as bytes: splitting the String by Characters and Foundation's `contains` were 5 % of
-        // a connect's CPU. A JWT has nothing to decode; a percent-encoded value is decoded.
+        // Read as bytes, not Characters: this runs on every connect (BENCHMARKS.md, fix 20). A JWT
+        // has nothing to decode; a percent-encoded value is decoded.
         let bytes = uri.utf8
         guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return nil }
         let prefix = Array(name.utf8) + [UInt8(ascii: "=")]
