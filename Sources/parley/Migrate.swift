@@ -4,15 +4,16 @@ import ParleyService
 import PostgresNIO
 
 /// `parley migrate`: applies the SQL files of `sql/` that the database has not seen yet.
-struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply the database migrations in sql/.")
+struct Migrate: SettingsCommand {
+    static let settings = Setting.all.filter(\.isCommon)
+    static let configuration = CommandConfiguration(abstract: "Apply the database migrations in sql/.", discussion: settingsHelp)
 
-    @OptionGroup var common: CommonOptions
+    @Argument(parsing: .allUnrecognized, help: .hidden) var settingFlags: [String] = []
 
     @Option(help: "Folder of the NNNN_name.sql files.") var sqlDir = "sql"
 
     func run() async throws {
-        let configuration = try ParleyConfiguration.load(flags: common.flags)
+        let configuration = try loadConfiguration()
         configuration.bootstrapLogging()
         let logger = configuration.makeLogger(label: "parley.migrate")
         let migrator = try Migrator(directory: URL(fileURLWithPath: sqlDir), logger: logger)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Configuration
 import Foundation
 import Logging
 import ParleyService
@@ -14,33 +13,7 @@ struct Parley: AsyncParsableCommand {
     )
 }
 
-/// Settings shared by every subcommand; each overrides its `PARLEY_*` environment variable.
-struct CommonOptions: ParsableArguments {
-    @Option(help: "PostgreSQL URL (PARLEY_DATABASE_URL).")
-    var databaseUrl: String?
-
-    @Option(help: "trace, debug, info, notice, warning, error or critical (PARLEY_LOG_LEVEL).")
-    var logLevel: String?
-
-    @Option(help: "text or json (PARLEY_LOG_FORMAT).")
-    var logFormat: String?
-
-    /// The flags that were given, as configuration keys.
-    var flags: [String: String?] {
-        ["parley.database.url": databaseUrl, "parley.log.level": logLevel, "parley.log.format": logFormat]
-    }
-}
-
 extension ParleyConfiguration {
-    /// Flags first, then the environment, then the defaults of API.md §7.
-    static func load(flags: [String: String?]) throws -> ParleyConfiguration {
-        let given = flags.compactMapValues { $0 }
-        let values = Dictionary(uniqueKeysWithValues: given.map { (AbsoluteConfigKey(stringLiteral: $0.key), ConfigValue(.string($0.value), isSecret: false)) })
-        return try ParleyConfiguration(
-            reader: ConfigReader(providers: [InMemoryProvider(name: "flags", values: values), EnvironmentVariablesProvider()])
-        )
-    }
-
     /// Sets the log format for the whole process; once, before the first logger.
     func bootstrapLogging() {
         switch logFormat {

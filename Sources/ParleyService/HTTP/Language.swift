@@ -32,7 +32,7 @@ public enum Language: Sendable {
 }
 
 /// Whether `Accept-Language` chooses the language (`PARLEY_LANGUAGE_NEGOTIATION`).
-public enum LanguageNegotiation: String, Sendable {
+public enum LanguageNegotiation: String, Sendable, CaseIterable {
     /// API.md §1: `Accept-Language: en` answers in English.
     case acceptLanguage = "accept-language"
     /// Only `?lang` and `X-Parley-Language` switch. For operators of the old uni-app client: iOS
