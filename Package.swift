@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         // OTLP/HTTP only: the default traits add an OTLP/gRPC exporter, whose gRPC packages would
         // add minutes to every cold build (README, Operations, Traces).
         .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
@@ -58,6 +59,7 @@ let package = Package(
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             resources: [
                 .copy("APIDocument/openapi.json"), .copy("APIDocument/asyncapi.json"),

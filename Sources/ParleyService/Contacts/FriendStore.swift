@@ -45,6 +45,16 @@ public struct FriendStore: Sendable {
         }
     }
 
+    /// The version of `ownerID`'s contact list, raised by every change to what the list shows
+    /// (`sql/0010_contact_list_versions.sql`); 0 for a list never changed.
+    func listVersion(ownerID: Int) async throws -> Int64 {
+        for row in try await database.execute(ContactListVersion(ownerID: ownerID)) {
+            var columns = ColumnReader(row)
+            return try columns.next()
+        }
+        return 0
+    }
+
     /// The row of `ownerID` for `friendID`, with the names of the owner's tags on it (by name);
     /// `nil` when they are not friends.
     public func friendship(ownerID: Int, friendID: Int) async throws -> Friendship? {
@@ -145,5 +155,22 @@ public struct FriendStore: Sendable {
     private func updatedAny(_ query: PostgresQuery) async throws -> Bool {
         for try await _ in try await database.query(query) { return true }
         return false
+    }
+}
+
+extension FriendStore {
+    /// Prepared: it runs on every `GET /friend/list`, and a statement this small costs PostgreSQL
+    /// more to plan than to run (BENCHMARKS.md, fix 24).
+    struct ContactListVersion: PreparedQuery {
+        static let sql = "SELECT version FROM contact_list_versions WHERE user_id = $1"
+        static let bindingDataTypes: [PostgresDataType] = [.int8]
+
+        let ownerID: Int
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(ownerID)
+            return bindings
+        }
     }
 }

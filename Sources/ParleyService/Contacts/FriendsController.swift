@@ -7,11 +7,13 @@ public struct FriendsController: Sendable {
     let friends: FriendStore
     let tags: TagStore
     let users: UserStore
+    let listCache: ContactListCache
 
-    public init(friends: FriendStore, tags: TagStore, users: UserStore) {
+    init(friends: FriendStore, tags: TagStore, users: UserStore, listCache: ContactListCache = ContactListCache()) {
         self.friends = friends
         self.tags = tags
         self.users = users
+        self.listCache = listCache
     }
 
     public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
@@ -30,9 +32,18 @@ public struct FriendsController: Sendable {
             .get("read/:id", use: tagRead)
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Envelope<FriendList> {
+    /// Answered from ``listCache`` while the list's version is the one it was kept at: clients ask
+    /// for the list on every visit to the contacts screen, and it changes far less often.
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try context.requireIdentity().userID
-        return Envelope(FriendList(try await friends.list(ownerID: me)))
+        // The version first: the list read after it is at least as new, never older.
+        let version = try await friends.listVersion(ownerID: me)
+        if let body = listCache.body(for: me, version: version) {
+            return JSONBody.response(status: .ok, encoded: body)
+        }
+        let body = try Envelope(FriendList(try await friends.list(ownerID: me))).encodedBody()
+        listCache.store(body, for: me, version: version)
+        return JSONBody.response(status: .ok, encoded: body)
     }
 
     @Sendable func read(_ request: Request, context: AppRequestContext) async throws -> Envelope<FriendProfile> {

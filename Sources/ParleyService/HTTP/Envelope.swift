@@ -12,6 +12,11 @@ public struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator, Sendab
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         try JSONBody.response(status: .ok, body: SuccessBody(data: data))
     }
+
+    /// The answer's body, for an answer kept to be sent again (``ContactListCache``).
+    func encodedBody() throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONWriter.encode(SuccessBody(data: data)))
+    }
 }
 
 /// The failure answer: `{"msg":"fail","data":"<text>","code":"<code>"}`.
@@ -29,11 +34,11 @@ private struct SuccessBody<Payload: Encodable>: Encodable {
 /// The JSON answers every route shares (``JSONWriter``).
 enum JSONBody {
     static func response(status: HTTPResponse.Status, body: some Encodable) throws -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try JSONWriter.encode(body)))
-        )
+        response(status: status, encoded: ByteBuffer(bytes: try JSONWriter.encode(body)))
+    }
+
+    static func response(status: HTTPResponse.Status, encoded body: ByteBuffer) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 }
 

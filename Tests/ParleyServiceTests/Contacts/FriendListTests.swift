@@ -82,4 +82,48 @@ struct FriendListTests {
             #expect(byID[blocked.id]?["isblack"].int == 1)
         }
     }
+
+    /// A node answers the list from memory while its version is unchanged
+    /// (`sql/0010_contact_list_versions.sql`). Every change to what it shows, made through another
+    /// node (its own cache) or straight in the database, must reach this node's next answer.
+    @Test func aKeptListNeverHidesAChangeMadeElsewhere() async throws {
+        try await withParley { here in
+            try await withParley { elsewhere in
+                let me = try await here.signUp()
+                let friend = try await here.signUp()
+                try await here.befriend(me, friend)
+                func shown() async throws -> JSONValue {
+                    let answer = try await here.get("/friend/list", token: me.token)
+                    #expect(answer.status == .ok)
+                    return answer.data["rows"]["newList"][0]["list"][0]
+                }
+                #expect(try await shown()["name"].string == friend.username)
+                #expect(try await shown()["name"].string == friend.username)  // now kept
+
+                #expect(try await elsewhere.post("/friend/setstar/\(friend.id)", ["star": 1], token: me.token).status == .ok)
+                #expect(try await shown()["star"].int == 1)
+                let remark = try await elsewhere.post("/friend/setremarktag/\(friend.id)", ["nickname": "Remarked", "tags": ""], token: me.token)
+                #expect(remark.status == .ok)
+                #expect(try await shown()["name"].string == "Remarked")
+                // As POST /user/update writes it (which takes only an uploaded image's URL).
+                try await withTestDatabase { database in
+                    _ = try await database.query("UPDATE users SET avatar = '/media/a.png' WHERE id = \(friend.id)")
+                }
+                #expect(try await shown()["avatar"].string == "/media/a.png")
+                try await withTestDatabase { try await $0.setNickname(userID: friend.id, "Renamed") }
+                let remarkCleared = try await elsewhere.post("/friend/setremarktag/\(friend.id)", ["nickname": "", "tags": ""], token: me.token)
+                #expect(remarkCleared.status == .ok)
+                #expect(try await shown()["name"].string == "Renamed")
+                try await withTestDatabase { try await $0.setNickname(userID: friend.id, "Renamed again") }
+                #expect(try await shown()["name"].string == "Renamed again")
+                // Last: a blacklisted friend can have no remark or star set.
+                #expect(try await elsewhere.post("/friend/setblack/\(friend.id)", ["isblack": 1], token: me.token).status == .ok)
+                #expect(try await shown()["isblack"].int == 1)
+
+                #expect(try await elsewhere.post("/friend/destroy", ["friend_id": friend.id], token: me.token).status == .ok)
+                let emptied = try await here.get("/friend/list", token: me.token)
+                #expect(emptied.data["count"].int == 0)
+            }
+        }
+    }
 }
