@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// A successful answer: `{"msg":"ok","data":<payload>}` with status 200 (API.md §1).
+/// A successful answer: `{"msg":"ok","data":<payload>}` with status 200 (API.md §1), written by the
+/// context's response encoder (``JSONWriter``).
 public struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator, Sendable {
     public let data: Payload
 
@@ -10,7 +11,7 @@ public struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator, Sendab
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try JSONBody.response(status: .ok, body: SuccessBody(data: data))
+        try context.responseEncoder.encode(SuccessBody(data: data), from: request, context: context)
     }
 }
 
@@ -24,17 +25,6 @@ struct FailureBody: Encodable {
 private struct SuccessBody<Payload: Encodable>: Encodable {
     let msg = "ok"
     let data: Payload
-}
-
-/// The JSON answers every route shares (``JSONWriter``).
-enum JSONBody {
-    static func response(status: HTTPResponse.Status, body: some Encodable) throws -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try JSONWriter.encode(body)))
-        )
-    }
 }
 
 /// ISO 8601 timestamps with milliseconds in UTC: `2026-11-25T13:00:00.000Z`.
