@@ -30,8 +30,13 @@ private struct SuccessBody<Payload: Encodable>: Encodable {
 /// ISO 8601 timestamps with milliseconds in UTC: `2026-11-25T13:00:00.000Z`.
 public enum Timestamp {
     public static func string(from date: Date) -> String {
-        date.formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-        )
+        date.formatted(format)
     }
+
+    /// Reads what ``string(from:)`` writes.
+    public static func date(from string: String) throws -> Date {
+        try format.parse(string)
+    }
+
+    private static let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 }
