@@ -22,7 +22,7 @@ struct FailureBody: Encodable {
     let code: String
 }
 
-private struct SuccessBody<Payload: Encodable>: Encodable {
+struct SuccessBody<Payload: Encodable & Sendable>: Encodable, Sendable {
     let msg = "ok"
     let data: Payload
 }
