@@ -21,6 +21,21 @@ struct JSONDriftTests {
         #expect(!value.isEqual(try Self.parsed(Data(#"{"a":[1,{"b":"y"}]}"#.utf8))))
     }
 
+    /// A socket frame is a fixed text around its payload's (``ServerFrame``, so that a delivery pass
+    /// sizes frames without building them); the whole is byte for byte the writer's text of the frame.
+    @Test func socketFramesAreTheWritersText() throws {
+        struct Frame<Payload: Encodable>: Encodable {
+            let msg: String
+            let data: Payload
+        }
+        #expect(ServerFrame.chatMessage(json: try Self.message.jsonText()).text == (try Frame(msg: "ok", data: Self.message).jsonText()))
+        #expect(ServerFrame.recall(json: try Self.notice.jsonText()).text == (try Frame(msg: "recall", data: Self.notice).jsonText()))
+        #expect(ServerFrame.updateApplyList.text == (try Frame(msg: "updateApplyList", data: "").jsonText()))
+        for reason in SocketCloseReason.allCases {
+            #expect(ServerFrame.fail(reason).text == (try FailureBody(data: reason.text, code: reason.code).jsonText()))
+        }
+    }
+
     /// A JSON text as Foundation reads it, in an array: fragments and containers compare alike.
     private static func parsed(_ json: Data) throws -> NSArray {
         NSArray(array: [try JSONSerialization.jsonObject(with: json, options: .fragmentsAllowed)])
