@@ -21,6 +21,9 @@ public struct AppRequestContext: RequestContext {
         trustedProxies.clientAddress(peer: peerAddress.flatMap(IPAddress.init), realIP: request.headers[.xRealIP])
     }
 
+    /// Every JSON answer is ``JSONWriter``'s, not Foundation's `JSONEncoder` (Hummingbird's default).
+    public var responseEncoder: JSONWriter { JSONWriter() }
+
     /// Bodies are read with their own limit (``RequestFields/maximumBodySize``).
     public var maxUploadSize: Int { RequestFields.maximumBodySize }
 

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// One JSON object per line on standard output (`PARLEY_LOG_FORMAT=json`), for log shippers:
-/// `{"ts":…,"level":…,"label":…,"message":…, <metadata>}`.
+/// `ts`, `level`, `label`, `message` and the metadata as text members, sorted by name, slashes
+/// unescaped, written by ``JSONWriter``.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
@@ -21,16 +22,21 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [String: String] = metadata.merging(metadataProvider?.get() ?? [:]) { $1 }
-            .merging(event.metadata ?? [:]) { $1 }.mapValues(\.description)
-        fields["ts"] = Timestamp.string(from: Date())
-        fields["level"] = event.level.rawValue
-        fields["label"] = label
-        fields["message"] = event.message.description
-        guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return
-        }
-        line.append(0x0A)
-        FileHandle.standardOutput.write(line)
+        guard let bytes = try? line(for: event, at: Date()) else { return }
+        try? FileHandle.standardOutput.write(contentsOf: bytes)
+    }
+
+    /// The event's line, newline included.
+    func line(for event: LogEvent, at time: Date) throws -> [UInt8] {
+        var fields: [String: JSONValue] = metadata.merging(metadataProvider?.get() ?? [:]) { $1 }
+            .merging(event.metadata ?? [:]) { $1 }.mapValues { .string($0.description) }
+        fields["ts"] = .string(Timestamp.string(from: time))
+        fields["level"] = .string(event.level.rawValue)
+        fields["label"] = .string(label)
+        fields["message"] = .string(event.message.description)
+        // A JSONValue object writes its members sorted by name.
+        var line = try JSONWriter.encode(JSONValue.object(fields))
+        line.append(UInt8(ascii: "\n"))
+        return line
     }
 }

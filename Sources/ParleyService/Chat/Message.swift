@@ -58,13 +58,6 @@ public struct MessageNotice: Encodable, Sendable, Equatable {
     }
 }
 
-extension Encodable {
-    /// This value as compact JSON text, for a socket frame.
-    func jsonText() throws -> String {
-        String(decoding: try JSONWriter.encode(self), as: UTF8.self)
-    }
-}
-
 extension Message {
     /// A message's columns as the chat queries select them (table alias `m`), in the order
     /// ``init(reading:)`` reads them.

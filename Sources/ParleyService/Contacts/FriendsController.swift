@@ -39,11 +39,11 @@ public struct FriendsController: Sendable {
         // The version first: the list read after it is at least as new, never older.
         let version = try await friends.listVersion(ownerID: me)
         if let body = listCache.body(for: me, version: version) {
-            return JSONBody.response(status: .ok, encoded: body)
+            return JSONWriter.response(body)
         }
         let body = try Envelope(FriendList(try await friends.list(ownerID: me))).encodedBody()
         listCache.store(body, for: me, version: version)
-        return JSONBody.response(status: .ok, encoded: body)
+        return JSONWriter.response(body)
     }
 
     @Sendable func read(_ request: Request, context: AppRequestContext) async throws -> Envelope<FriendProfile> {

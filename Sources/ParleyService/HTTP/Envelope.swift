@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// A successful answer: `{"msg":"ok","data":<payload>}` with status 200 (API.md §1).
+/// A successful answer: `{"msg":"ok","data":<payload>}` with status 200 (API.md §1), written by the
+/// context's response encoder (``JSONWriter``).
 public struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator, Sendable {
     public let data: Payload
 
@@ -10,7 +11,7 @@ public struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator, Sendab
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try JSONBody.response(status: .ok, body: SuccessBody(data: data))
+        try context.responseEncoder.encode(SuccessBody(data: data), from: request, context: context)
     }
 
     /// The answer's body, for an answer kept to be sent again (``ContactListCache``).
@@ -26,27 +27,21 @@ struct FailureBody: Encodable {
     let code: String
 }
 
-private struct SuccessBody<Payload: Encodable>: Encodable {
+struct SuccessBody<Payload: Encodable & Sendable>: Encodable, Sendable {
     let msg = "ok"
     let data: Payload
-}
-
-/// The JSON answers every route shares (``JSONWriter``).
-enum JSONBody {
-    static func response(status: HTTPResponse.Status, body: some Encodable) throws -> Response {
-        response(status: status, encoded: ByteBuffer(bytes: try JSONWriter.encode(body)))
-    }
-
-    static func response(status: HTTPResponse.Status, encoded body: ByteBuffer) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
-    }
 }
 
 /// ISO 8601 timestamps with milliseconds in UTC: `2026-11-25T13:00:00.000Z`.
 public enum Timestamp {
     public static func string(from date: Date) -> String {
-        date.formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-        )
+        date.formatted(format)
     }
+
+    /// Reads what ``string(from:)`` writes.
+    public static func date(from string: String) throws -> Date {
+        try format.parse(string)
+    }
+
+    private static let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 }

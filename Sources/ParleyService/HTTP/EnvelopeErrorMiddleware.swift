@@ -28,7 +28,9 @@ public struct EnvelopeErrorMiddleware: RouterMiddleware {
         } catch {
             let code = Self.errorCode(for: error, logger: context.logger)
             let body = FailureBody(data: code.text(in: context.language), code: code.code)
-            return try JSONBody.response(status: code.status, body: body)
+            var response = try context.responseEncoder.encode(body, from: request, context: context)
+            response.status = code.status
+            return response
         }
     }
 

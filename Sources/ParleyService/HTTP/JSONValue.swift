@@ -18,28 +18,9 @@ public enum JSONValue: Sendable, Equatable {
         case .integer(let value): String(value)
         case .number(let value): String(value)
         case .string(let value): value
-        case .array(let values): "[" + values.map(\.jsonText).joined(separator: ",") + "]"
-        case .object(let members):
-            "{" + members.sorted { $0.key < $1.key }.map { "\(JSONValue.string($0.key).jsonText):\($0.value.jsonText)" }
-                .joined(separator: ",") + "}"
+        // A request's value holds finite numbers only (``JSONParser``), so the writer cannot fail.
+        case .array, .object: (try? jsonText()) ?? ""
         }
-    }
-
-    private var jsonText: String {
-        guard case .string(let value) = self else { return displayText }
-        var quoted = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            case "\r": quoted += "\\r"
-            case "\t": quoted += "\\t"
-            case _ where scalar.value < 0x20: quoted += String(format: "\\u%04x", scalar.value)
-            default: quoted.unicodeScalars.append(scalar)
-            }
-        }
-        return quoted + "\""
     }
 }
 

@@ -13,11 +13,24 @@ import Foundation
 ///   container gives the same object (how `Me` adds its fields to a `Profile`).
 /// - `Date` is written as a ``Timestamp``; slashes are not escaped; non-finite numbers throw.
 /// - A ``JSONObjectWritable`` (a contact list's friend) writes its members without a container.
-enum JSONWriter {
+///
+/// It is Parley's one JSON producer: the request context's response encoder
+/// (``AppRequestContext/responseEncoder``), socket frames, the JSON log lines, and what nodes keep
+/// in Redis.
+public struct JSONWriter: Sendable {
+    public init() {}
+
     static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
         let output = JSONOutput()
         try output.writeValue(value)
         return output.bytes
+    }
+}
+
+extension Encodable {
+    /// This value as compact JSON text (``JSONWriter``), for a socket frame, a validation text or Redis.
+    func jsonText() throws -> String {
+        String(decoding: try JSONWriter.encode(self), as: UTF8.self)
     }
 }
 

@@ -28,7 +28,7 @@ struct NodeRegistry: Sendable {
             ClusterScripts.heartbeat,
             keys: [keys.node(nodeID), keys.nodes, keys.inbox(nodeID)],
             arguments: [
-                nodeID, String(decoding: try JSONEncoder().encode(card), as: UTF8.self), String(presenceTTL.components.seconds),
+                nodeID, try card.jsonText(), String(presenceTTL.components.seconds),
                 keys.prefix,
             ]
         )
@@ -106,8 +106,6 @@ struct NodeRegistry: Sendable {
         guard case .array(let ids) = try await redis.send("ZRANGE", keys.nodes, "0", "-1"), !ids.isEmpty else { return [] }
         let cardKeys: [any RESPArgument] = ids.compactMap(\.string).map { keys.node($0) }
         guard case .array(let cards) = try await redis.send(["MGET"] + cardKeys) else { return [] }
-        return cards.compactMap { card in
-            card.buffer.flatMap { try? JSONDecoder().decode(NodeCard.self, from: Data(buffer: $0)) }
-        }
+        return cards.compactMap { card in card.buffer.flatMap { try? NodeCard(stored: $0) } }
     }
 }

@@ -77,6 +77,13 @@ struct JSONWriterTests {
         #expect(try text(value) == #"{"a":[null,false,{"y":0.5,"z":"x"}],"b":2}"#)
     }
 
+    /// A validation text quotes a wrong array or object as the writer writes it.
+    @Test func displayTextOfContainersIsTheWritersText() {
+        let value = JSONValue.array([.string("a\"b/\u{1}"), .object(["b": .integer(1), "a": .null]), .number(0.5)])
+        #expect(value.displayText == #"["a\"b/\u0001",{"a":null,"b":1},0.5]"#)
+        #expect(JSONValue.string("a\"b").displayText == #"a"b"#)
+    }
+
     /// Random values of every shape: what the writer emits decodes back to the same value.
     @Test func randomValuesRoundTrip() throws {
         var generator = SystemRandomNumberGenerator()

@@ -22,10 +22,9 @@ struct SeriesStore: Sendable {
     /// its set; answers how many samples Redis now holds for it.
     func add(_ samples: [Sample], of nodeID: String) async throws -> Int {
         guard let newest = samples.last?.t else { return 0 }
-        let encoder = JSONEncoder()
         var members: [any RESPArgument] = []
         for sample in samples {
-            members += [String(sample.t), String(decoding: try encoder.encode(sample), as: UTF8.self)]
+            members += [String(sample.t), try sample.jsonText()]
         }
         let windowMilliseconds = Int(window.components.seconds) * 1000
         let held = try await redis.evaluate(
