@@ -2,9 +2,9 @@ import Foundation
 
 /// Encodes an `Encodable` value as compact JSON in one pass, straight into bytes.
 ///
-/// Foundation's `JSONEncoder` first builds a tree of boxed values and then serializes it; for a
-/// 50-friend contact list that was 15 % of a node's CPU per request. This writer emits each value
-/// the moment `encode(to:)` hands it over, which is all Parley's payloads need:
+/// Foundation's `JSONEncoder` first builds a tree of boxed values and then serializes it
+/// (BENCHMARKS.md, fix 1). This writer emits each value the moment `encode(to:)` hands it over,
+/// which is all Parley's payloads need:
 ///
 /// - Members come out in the order `encode(to:)` writes them (declaration order for synthesized
 ///   conformances); dictionaries in their own order — ``JSONValue`` sorts its objects itself.
@@ -41,8 +41,8 @@ private final class JSONOutput {
         var isEmpty = true
     }
 
-    // Unchecked: only the one `JSONWriter.encode` call that owns this output touches it, and
-    // the run-time exclusivity checks on every append were 7 % of a node's CPU on /friend/list.
+    // Unchecked: only the one `JSONWriter.encode` call that owns this output touches it, and the
+    // run-time checks on every append cost more than the append (BENCHMARKS.md, fix 9).
     @exclusivity(unchecked) var bytes: [UInt8] = []
     @exclusivity(unchecked) private var open: [OpenContainer] = []
 
