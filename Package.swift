@@ -6,7 +6,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "parley", targets: ["parley"]),
-        .library(name: "ParleyService", targets: ["ParleyService"]),
         .executable(name: "parley-bench", targets: ["parley-bench"]),
     ],
     dependencies: [

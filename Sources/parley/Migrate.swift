@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ParleyService
-import PostgresNIO
 
 /// `parley migrate`: applies the SQL files of `sql/` that the database has not seen yet.
 struct Migrate: SettingsCommand {
@@ -14,15 +13,9 @@ struct Migrate: SettingsCommand {
 
     func run() async throws {
         let configuration = try loadConfiguration()
-        configuration.bootstrapLogging()
+        configuration.bootstrapLogging(metadataProvider: nil)
         let logger = configuration.makeLogger(label: "parley.migrate")
-        let migrator = try Migrator(directory: URL(fileURLWithPath: sqlDir), logger: logger)
-        let client = PostgresClient(configuration: try .init(url: configuration.databaseURL), backgroundLogger: logger)
-        let applied = try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await migrator.run(on: client)
-        }
+        let applied = try await migrate(configuration: configuration, directory: URL(fileURLWithPath: sqlDir), logger: logger)
         logger.notice("Migrations done", metadata: ["applied": "\(applied.count)", "versions": "\(applied)"])
     }
 }

@@ -15,7 +15,7 @@ struct Serve: SettingsCommand {
     func run() async throws {
         let configuration = try loadConfiguration()
         _ = try configuration.requiredJWTSecret()
-        configuration.bootstrapLogging()
+        configuration.bootstrapLogging(metadataProvider: configuration.logMetadataProvider)
         let logger = configuration.makeLogger(label: "parley")
         // Once per process, here and not in buildNode: swift-metrics refuses a second bootstrap.
         let registry = PrometheusCollectorRegistry()
@@ -24,7 +24,7 @@ struct Serve: SettingsCommand {
         let node = try await buildNode(configuration: configuration, logger: logger, metrics: registry)
         // ServiceGroup stops services in reverse order: the tracer, listed first, exports until the node has stopped.
         try await ServiceGroup(
-            configuration: .init(services: [tracing].compactMap { $0 } + [node], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: [tracing].compactMap { $0 } + node.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         ).run()
     }
 }

@@ -9,7 +9,7 @@ import Synchronization
 /// the truth, so spraying addresses can never make the limit fail open — at worst, with far more
 /// active clients per window than counters, some are refused a little early. Each counter carries the
 /// window it counts in, so a new window starts without clearing anything.
-public final class AddressRateLimiter: Sendable {
+final class AddressRateLimiter: Sendable {
     static let rows = 4
     static let width = 1 << 15
 
@@ -67,7 +67,7 @@ public final class AddressRateLimiter: Sendable {
     private let isEnabled: Bool
 
     /// - Parameter limit: events per window; 0 turns the limiter off.
-    public init(limit: Int, per window: Duration) {
+    init(limit: Int, per window: Duration) {
         sketch = Mutex(Sketch(limit: limit, window: window, start: .now))
         isEnabled = limit > 0
     }

@@ -10,7 +10,7 @@ import Synchronization
 /// it, and capping connections per client is then the balancer's work (`limit_conn` in
 /// `deploy/nginx/parley.conf`). Nor is the node's own host (`127.0.0.1`, `::1`): a balancer, a sidecar or
 /// a benchmark there is no remote client.
-public final class ConnectionGuard: Sendable {
+final class ConnectionGuard: Sendable {
     let trustedProxies: TrustedProxies
     let requestHeadTimeout: TimeAmount
     let idleTimeout: Duration
@@ -18,7 +18,7 @@ public final class ConnectionGuard: Sendable {
     let limit: Int
     private let openCounts = Mutex<[IPAddress: Int]>([:])
 
-    public init(trustedProxies: TrustedProxies, requestHeadTimeout: Duration, idleTimeout: Duration, limit: Int) {
+    init(trustedProxies: TrustedProxies, requestHeadTimeout: Duration, idleTimeout: Duration, limit: Int) {
         self.trustedProxies = trustedProxies
         self.requestHeadTimeout = TimeAmount(requestHeadTimeout)
         self.idleTimeout = idleTimeout

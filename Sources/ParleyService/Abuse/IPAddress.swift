@@ -6,7 +6,7 @@ import Darwin
 
 /// An IPv4 or IPv6 address as 128 bits: IPv4 is held as its IPv4-mapped IPv6 form (`::ffff:a.b.c.d`),
 /// so one type, one comparison and one range check serve both.
-public struct IPAddress: Hashable, Sendable {
+struct IPAddress: Hashable, Sendable {
     let high: UInt64
     let low: UInt64
 

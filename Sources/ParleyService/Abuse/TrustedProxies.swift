@@ -2,15 +2,11 @@ import Foundation
 
 /// The balancers whose `X-Real-IP` header names the client (`PARLEY_TRUSTED_PROXIES`, like nginx's
 /// `set_real_ip_from`). From any other peer the header is ignored: a client could send it itself.
-public struct TrustedProxies: Sendable, Equatable {
+struct TrustedProxies: Sendable, Equatable {
     let ranges: [IPAddressRange]
 
     /// No proxy is trusted: every client address is the connection's peer.
-    public static let none = TrustedProxies(ranges: [])
-
-    init(ranges: [IPAddressRange]) {
-        self.ranges = ranges
-    }
+    static let none = TrustedProxies(ranges: [])
 
     /// Parses a comma-separated list of CIDR blocks or addresses; the failure names the first entry
     /// that is neither.

@@ -3,7 +3,7 @@ import NIOCore
 
 /// `POST /reg`, `/login`, `/logout` and `/search/user` (API.md §4, Accounts), and
 /// `POST /token/refresh` (docs/api.md §2).
-public struct AccountsController: Sendable {
+struct AccountsController: Sendable {
     let users: UserStore
     let sessions: SessionStore
     let authenticator: Authenticator
@@ -15,7 +15,7 @@ public struct AccountsController: Sendable {
     let registrations: AddressRateLimiter
     let trustedProxies: TrustedProxies
 
-    public init(
+    init(
         users: UserStore,
         sessions: SessionStore,
         authenticator: Authenticator,
@@ -39,7 +39,7 @@ public struct AccountsController: Sendable {
         self.trustedProxies = trustedProxies
     }
 
-    public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
+    func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
         router.post("reg", use: register)
         router.post("login", use: login)
         router.group()

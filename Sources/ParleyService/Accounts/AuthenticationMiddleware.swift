@@ -5,18 +5,13 @@ import Hummingbird
 /// (API.md §2), checked against PostgreSQL on every request so that a revocation works at once on
 /// every node; and slides the session: a 200 answer to a token in the last half of its life carries
 /// a renewed one in `X-Parley-Token` (docs/api.md §2).
-public struct AuthenticationMiddleware: RouterMiddleware {
-    public typealias Context = AppRequestContext
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
 
     let authenticator: Authenticator
     let renewal: SessionRenewal
 
-    public init(authenticator: Authenticator, renewal: SessionRenewal) {
-        self.authenticator = authenticator
-        self.renewal = renewal
-    }
-
-    public func handle(
+    func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response

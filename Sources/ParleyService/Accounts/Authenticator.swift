@@ -3,9 +3,9 @@ import Foundation
 /// Checks a token the same way for HTTP and for sockets: the signature and claims, then the
 /// session and the user in PostgreSQL (API.md §2), or in the ``SessionCache`` when PostgreSQL
 /// called the session active a moment ago.
-public struct Authenticator: Sendable {
+struct Authenticator: Sendable {
     /// Why a token does not let its bearer in.
-    public enum Refusal: Error, Sendable, Equatable {
+    enum Refusal: Error, Sendable, Equatable {
         case noToken
         case invalid
         case expired
@@ -15,9 +15,9 @@ public struct Authenticator: Sendable {
 
     let tokens: TokenAuthority
     let sessions: SessionStore
-    public let cache: SessionCache
+    let cache: SessionCache
 
-    public init(tokens: TokenAuthority, sessions: SessionStore, cache: SessionCache = SessionCache()) {
+    init(tokens: TokenAuthority, sessions: SessionStore, cache: SessionCache = SessionCache()) {
         self.tokens = tokens
         self.sessions = sessions
         self.cache = cache
@@ -25,7 +25,7 @@ public struct Authenticator: Sendable {
 
     /// The identity behind `token`; throws a ``Refusal``, or the database's error when it cannot
     /// be asked.
-    public func authenticate(_ token: String?) async throws -> TokenIdentity {
+    func authenticate(_ token: String?) async throws -> TokenIdentity {
         let identity = try verify(token)
         if cache.isActive(userID: identity.userID, sessionID: identity.sessionID) { return identity }
         let ticket = cache.ticket()
@@ -35,7 +35,7 @@ public struct Authenticator: Sendable {
     }
 
     /// The identity `token` names by its signature and claims alone; its session is not checked.
-    public func verify(_ token: String?) throws(Refusal) -> TokenIdentity {
+    func verify(_ token: String?) throws(Refusal) -> TokenIdentity {
         guard let token, !token.isEmpty else { throw .noToken }
         do {
             return try tokens.verify(token)
@@ -48,13 +48,13 @@ public struct Authenticator: Sendable {
     }
 
     /// Whether the session is still current and the user still enabled, asking PostgreSQL.
-    public func check(_ identity: TokenIdentity) async throws {
+    func check(_ identity: TokenIdentity) async throws {
         if let refusal = try await refusals(of: [identity])[identity.sessionID] { throw refusal }
     }
 
     /// Why each identity's session or user lets nobody in, asking PostgreSQL once for all of them
     /// (never the cache), through `runner` if given; the identities still valid are not in the answer.
-    public func refusals(of identities: [TokenIdentity], on runner: (any QueryRunner)? = nil) async throws -> [UUID: Refusal] {
+    func refusals(of identities: [TokenIdentity], on runner: (any QueryRunner)? = nil) async throws -> [UUID: Refusal] {
         let states = try await sessions.states(of: identities, on: runner)
         var refusals: [UUID: Refusal] = [:]
         for identity in identities {
@@ -70,7 +70,7 @@ public struct Authenticator: Sendable {
 
     /// Why each of the sessions behind `identities` may no longer be used, asking PostgreSQL (never
     /// the cache); the identities still valid are not in the answer.
-    public func endings(of identities: [TokenIdentity], now: Date = Date()) async throws -> [UUID: SessionEnding] {
+    func endings(of identities: [TokenIdentity], now: Date = Date()) async throws -> [UUID: SessionEnding] {
         var endings = try await sessions.endings(of: identities.map(\.sessionID))
         for identity in identities where identity.expiresAt <= now { endings[identity.sessionID] = .expired }
         return endings
@@ -78,7 +78,7 @@ public struct Authenticator: Sendable {
 
     /// The account's sessions were revoked (in PostgreSQL, already): this node stops trusting what
     /// it cached at once; the supersede script tells the other nodes.
-    public func sessionsRevoked(userID: Int) {
+    func sessionsRevoked(userID: Int) {
         cache.forget(userID: userID)
     }
 }

@@ -13,9 +13,9 @@ import NIORedis
 ///
 /// The key is a hash of the username, so its size is fixed whatever the client sent. Redis being down
 /// must not lock everybody out: the throttle then fails open, and says so in the log.
-public struct LoginThrottle: Sendable {
-    public static let maximumFailures = 10
-    public static let window = 300
+struct LoginThrottle: Sendable {
+    static let maximumFailures = 10
+    static let window = 300
     /// A sign-in waits no longer than this for the counter.
     static let timeout: TimeAmount = .milliseconds(500)
 
@@ -32,7 +32,7 @@ public struct LoginThrottle: Sendable {
 
     /// Counts an attempt for `username`; `false` when the username is locked out and the attempt
     /// must be refused without checking its password.
-    public func admit(_ username: String) async -> Bool {
+    func admit(_ username: String) async -> Bool {
         do {
             let attempts = try await redis.evaluate(
                 Self.countAttempt,
@@ -49,7 +49,7 @@ public struct LoginThrottle: Sendable {
     }
 
     /// A right password: the username's count starts again.
-    public func recordSuccess(_ username: String) async {
+    func recordSuccess(_ username: String) async {
         _ = try? await redis.send(["DEL", keys.loginAttempts(username)], timeout: Self.timeout)
     }
 }

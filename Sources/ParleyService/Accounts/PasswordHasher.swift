@@ -3,17 +3,17 @@ import NIOPosix
 
 /// bcrypt, run on NIO's thread pool: a hash takes tens of milliseconds at cost 10 and must never
 /// hold an event loop.
-public struct PasswordHasher: Sendable {
-    public let cost: UInt8
+struct PasswordHasher: Sendable {
+    let cost: UInt8
     private let threadPool: NIOThreadPool
 
-    public init(cost: UInt8, threadPool: NIOThreadPool = .singleton) {
+    init(cost: UInt8, threadPool: NIOThreadPool = .singleton) {
         self.cost = cost
         self.threadPool = threadPool
     }
 
     /// Hashes a new password; validation has already refused one bcrypt would read only in part.
-    public func hash(_ password: String) async throws -> String {
+    func hash(_ password: String) async throws -> String {
         guard Self.isReadWhole(password) else { throw PartlyReadPassword() }
         let cost = self.cost
         return try await threadPool.runIfActive { Bcrypt.hash(password, cost: cost) }
@@ -21,7 +21,7 @@ public struct PasswordHasher: Sendable {
 
     /// Whether `password` is the one `hash` was made from. A password bcrypt would read only in part
     /// matches nothing: every byte counts, none after a NUL or the 72nd is ignored.
-    public func verify(_ password: String, hash: String) async throws -> Bool {
+    func verify(_ password: String, hash: String) async throws -> Bool {
         guard Self.isReadWhole(password) else { return false }
         return try await threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
     }

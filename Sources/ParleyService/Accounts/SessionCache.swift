@@ -24,10 +24,10 @@ import Synchronization
 /// `{p}sessions` is confirmed now (``isActive(userID:sessionID:confirmedOn:now:)``): then every
 /// revocation announced since its PostgreSQL answer either removed it already or has yet to be
 /// handled, and the socket's sync after its claim waits for that (``GatewayStateMachine/SessionCheck``).
-public final class SessionCache: Sendable {
+final class SessionCache: Sendable {
     /// Taken before asking PostgreSQL; a store with a ticket older than the last invalidation is
     /// ignored.
-    public struct Ticket: Sendable {
+    struct Ticket: Sendable {
         fileprivate let epoch: UInt64
         fileprivate let confirmation: RedisSubscriber.Confirmation?
     }
@@ -51,12 +51,12 @@ public final class SessionCache: Sendable {
     }
 
     /// How long an entry is used without asking PostgreSQL again.
-    public let lifetime: Duration
+    let lifetime: Duration
     /// Entries at most; beyond, nothing new is stored until entries expire.
-    public let capacity: Int
+    let capacity: Int
     private let state = Mutex(State())
 
-    public init(lifetime: Duration = .seconds(5), capacity: Int = 100_000) {
+    init(lifetime: Duration = .seconds(5), capacity: Int = 100_000) {
         self.lifetime = lifetime
         self.capacity = capacity
     }
@@ -64,7 +64,7 @@ public final class SessionCache: Sendable {
     /// Whether `sessionID` is the account's session PostgreSQL called active within ``lifetime``.
     /// - Parameter confirmation: for a socket, the subscriber's connection on which `{p}sessions` is
     ///   confirmed now: only an answer stored while it was the same connection counts.
-    public func isActive(
+    func isActive(
         userID: Int, sessionID: UUID, confirmedOn confirmation: RedisSubscriber.Confirmation? = nil, now: ContinuousClock.Instant = .now
     ) -> Bool {
         state.withLock { state in
@@ -78,12 +78,12 @@ public final class SessionCache: Sendable {
     /// A ticket for storing what PostgreSQL is about to answer; `nil` while the cache is not used.
     /// - Parameter confirmation: the subscriber's connection on which `{p}sessions` was confirmed
     ///   before asking, if known: only then can sockets use the answer.
-    public func ticket(confirmation: RedisSubscriber.Confirmation? = nil) -> Ticket? {
+    func ticket(confirmation: RedisSubscriber.Confirmation? = nil) -> Ticket? {
         state.withLock { $0.isTrusted ? Ticket(epoch: $0.epoch, confirmation: confirmation) : nil }
     }
 
     /// Remembers that PostgreSQL called `sessionID` active, unless an invalidation came after `ticket`.
-    public func store(userID: Int, sessionID: UUID, ticket: Ticket, now: ContinuousClock.Instant = .now) {
+    func store(userID: Int, sessionID: UUID, ticket: Ticket, now: ContinuousClock.Instant = .now) {
         state.withLock { state in
             guard state.isTrusted, state.epoch == ticket.epoch else { return }
             if state.entries.count >= capacity, state.entries[userID] == nil {
@@ -97,7 +97,7 @@ public final class SessionCache: Sendable {
     }
 
     /// The account's sessions changed (revoked, superseded, disabled): ask PostgreSQL next time.
-    public func forget(userID: Int) {
+    func forget(userID: Int) {
         state.withLock { state in
             state.entries[userID] = nil
             state.epoch &+= 1
@@ -105,7 +105,7 @@ public final class SessionCache: Sendable {
     }
 
     /// Forgets every account: invalidations may have been lost.
-    public func forgetAll() {
+    func forgetAll() {
         state.withLock { state in
             state.entries = [:]
             state.epoch &+= 1
@@ -114,7 +114,7 @@ public final class SessionCache: Sendable {
 
     /// Invalidations can no longer arrive (the subscriber is disconnected): empty and stop using
     /// the cache until ``trust()``.
-    public func distrust() {
+    func distrust() {
         state.withLock { state in
             state.entries = [:]
             state.epoch &+= 1
@@ -123,7 +123,7 @@ public final class SessionCache: Sendable {
     }
 
     /// The subscription to the invalidation channel is confirmed: use the cache.
-    public func trust() {
+    func trust() {
         state.withLock { $0.isTrusted = true }
     }
 

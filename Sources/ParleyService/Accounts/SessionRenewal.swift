@@ -8,19 +8,14 @@ import HTTPTypes
 /// A renewal moves the session's expiry in PostgreSQL (the truth every node checks) and signs a new
 /// token for the same session that expires with it; the old token keeps working until its own
 /// `exp`, so requests in flight with it are not refused.
-public struct SessionRenewal: Sendable {
+struct SessionRenewal: Sendable {
     let tokens: TokenAuthority
     let sessions: SessionStore
 
-    public init(tokens: TokenAuthority, sessions: SessionStore) {
-        self.tokens = tokens
-        self.sessions = sessions
-    }
-
     /// A renewed token and when it expires.
-    public struct Renewed: Encodable, Sendable {
-        public let token: String
-        public let expiresAt: Date
+    struct Renewed: Encodable, Sendable {
+        let token: String
+        let expiresAt: Date
 
         enum CodingKeys: String, CodingKey {
             case token
@@ -59,5 +54,5 @@ public struct SessionRenewal: Sendable {
 
 extension HTTPField.Name {
     /// The response header carrying a renewed token.
-    public static let parleyToken = Self("X-Parley-Token")!
+    static let parleyToken = Self("X-Parley-Token")!
 }

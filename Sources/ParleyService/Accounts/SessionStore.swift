@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 
 /// Why a session stopped working; the gateway tells the person the matching `fail` frame.
-public enum RevocationReason: String, Sendable {
+enum RevocationReason: String, Sendable {
     case superseded
     case loggedOut = "logged_out"
     case disabled
@@ -10,7 +10,7 @@ public enum RevocationReason: String, Sendable {
 
 /// What the database says of a token's session and user, checked on every authenticated request.
 /// Why a session that was active no longer is.
-public enum SessionEnding: Sendable, Equatable {
+enum SessionEnding: Sendable, Equatable {
     case revoked(RevocationReason)
     case expired
     case userDisabled
@@ -18,7 +18,7 @@ public enum SessionEnding: Sendable, Equatable {
     case unknown
 }
 
-public enum SessionState: Sendable, Equatable {
+enum SessionState: Sendable, Equatable {
     case active(userID: Int)
     /// Revoked, superseded by a newer login, or unknown.
     case invalid
@@ -30,19 +30,15 @@ public enum SessionState: Sendable, Equatable {
 
 /// The SQL for sessions: one active session per account, revoked at once by a new login or a
 /// logout, so a token stops working on every node with the next request.
-public struct SessionStore: Sendable {
+struct SessionStore: Sendable {
     let database: Database
-
-    public init(database: Database) {
-        self.database = database
-    }
 
     /// A new session for `userID`, revoking the previous one in the same transaction.
     ///
     /// The user's row is locked first, so two logins racing on two nodes are ordered: the later
     /// revokes the earlier, and exactly one session stays active.
     /// - Returns: the new session and the ids of the sessions it superseded.
-    public func start(userID: Int, lifetime: Duration) async throws -> (session: UUID, superseded: [UUID]) {
+    func start(userID: Int, lifetime: Duration) async throws -> (session: UUID, superseded: [UUID]) {
         try await database.transaction { connection in
             try await connection.query("SELECT 1 FROM users WHERE id = \(userID) FOR UPDATE", logger: database.logger)
             // Revoked sessions can never work again: drop them instead of keeping them forever.
@@ -82,7 +78,7 @@ public struct SessionStore: Sendable {
     /// The window keeps a client that ignores renewed tokens (the old one) from writing the session
     /// row on every request: after one renewal the expiry is far enough away that the next requests
     /// only read it.
-    public func renew(sessionID: UUID, userID: Int, lifetime: Duration, window: Duration) async throws -> Date? {
+    func renew(sessionID: UUID, userID: Int, lifetime: Duration, window: Duration) async throws -> Date? {
         let seconds = Double(lifetime.components.seconds)
         let windowSeconds = Double(window.components.seconds)
         let rows = try await database.query(
@@ -106,7 +102,7 @@ public struct SessionStore: Sendable {
 
     /// Revokes `sessionID`; `false` when it was not active.
     @discardableResult
-    public func revoke(sessionID: UUID, reason: RevocationReason) async throws -> Bool {
+    func revoke(sessionID: UUID, reason: RevocationReason) async throws -> Bool {
         let rows = try await database.query(
             """
             UPDATE sessions SET revoked_at = now(), revoked_reason = \(reason.rawValue)
@@ -118,7 +114,7 @@ public struct SessionStore: Sendable {
     }
 
     /// Revokes every active session of the account.
-    public func revokeAll(userID: Int, reason: RevocationReason) async throws {
+    func revokeAll(userID: Int, reason: RevocationReason) async throws {
         _ = try await database.query(
             """
             UPDATE sessions SET revoked_at = now(), revoked_reason = \(reason.rawValue)
@@ -145,7 +141,7 @@ public struct SessionStore: Sendable {
 
     /// Why each of `sessionIDs` may no longer be used, in one query; the sessions still active are
     /// not in the answer.
-    public func endings(of sessionIDs: [UUID]) async throws -> [UUID: SessionEnding] {
+    func endings(of sessionIDs: [UUID]) async throws -> [UUID: SessionEnding] {
         var endings = Dictionary(uniqueKeysWithValues: sessionIDs.map { ($0, SessionEnding.unknown) })
         let rows = try await database.query(
             """
@@ -171,7 +167,7 @@ public struct SessionStore: Sendable {
     /// The state of each token's session and user, in one query however many there are: the
     /// sockets that connect together are checked together. Keyed by session id.
     /// - Parameter runner: where the query runs; the pool unless given.
-    public func states(of identities: [TokenIdentity], on runner: (any QueryRunner)? = nil) async throws -> [UUID: SessionState] {
+    func states(of identities: [TokenIdentity], on runner: (any QueryRunner)? = nil) async throws -> [UUID: SessionState] {
         let rows = try await (runner ?? database).query(
             """
             SELECT t.session_id, t.user_id, u.status, s.id IS NOT NULL AND s.revoked_at IS NULL AND s.expires_at > now()

@@ -13,32 +13,32 @@ struct TokenClaims: JWTPayload, Equatable {
 }
 
 /// A token that was checked and refused.
-public enum TokenRejection: Error, Sendable, Equatable {
+enum TokenRejection: Error, Sendable, Equatable {
     case invalid
     case expired
 }
 
 /// Who a valid token speaks for.
-public struct TokenIdentity: Sendable, Equatable {
-    public let userID: Int
-    public let sessionID: UUID
+struct TokenIdentity: Sendable, Equatable {
+    let userID: Int
+    let sessionID: UUID
     /// The token's `exp`: an open socket closes then too (``Gateway``'s session sweep).
-    public let expiresAt: Date
+    let expiresAt: Date
 }
 
 /// Signs and verifies HS256 tokens.
-public struct TokenAuthority: Sendable {
+struct TokenAuthority: Sendable {
     /// jwt-kit asserts this much key material, and less would make HS256 guessable.
-    public static let minimumSecretLength = 32
+    static let minimumSecretLength = 32
     /// Tolerated clock difference between nodes for `iat`.
     static let clockSkew: TimeInterval = 60
 
     /// Signs; verification is ``verifier``'s, which needs no actor.
     private let keys: JWTKeyCollection
     private let verifier: HS256Verifier
-    public let lifetime: Duration
+    let lifetime: Duration
 
-    public init(secret: String, lifetime: Duration) async throws {
+    init(secret: String, lifetime: Duration) async throws {
         guard secret.utf8.count >= Self.minimumSecretLength else {
             throw ConfigurationError.invalid(
                 "PARLEY_JWT_SECRET",
@@ -51,12 +51,12 @@ public struct TokenAuthority: Sendable {
     }
 
     /// A token for a new session: it expires one ``lifetime`` after `now`.
-    public func sign(userID: Int, sessionID: UUID, now: Date = Date()) async throws -> String {
+    func sign(userID: Int, sessionID: UUID, now: Date = Date()) async throws -> String {
         try await sign(userID: userID, sessionID: sessionID, expiresAt: now.addingTimeInterval(TimeInterval(lifetime.components.seconds)), now: now)
     }
 
     /// A token that expires with its session at `expiresAt` (a renewed session's new expiry).
-    public func sign(userID: Int, sessionID: UUID, expiresAt: Date, now: Date = Date()) async throws -> String {
+    func sign(userID: Int, sessionID: UUID, expiresAt: Date, now: Date = Date()) async throws -> String {
         let claims = TokenClaims(
             sub: SubjectClaim(value: String(userID)),
             sid: sessionID.uuidString.lowercased(),
@@ -68,7 +68,7 @@ public struct TokenAuthority: Sendable {
 
     /// Who `token` speaks for, if a node signed it and it has not expired; checked on the caller's
     /// thread (``HS256Verifier``).
-    public func verify(_ token: String, now: Date = Date()) throws(TokenRejection) -> TokenIdentity {
+    func verify(_ token: String, now: Date = Date()) throws(TokenRejection) -> TokenIdentity {
         guard let claims = verifier.claims(of: token), let userID = Int(claims.subject),
             let sessionID = UUID(uuidString: claims.sessionID),
             claims.issuedAt <= now.addingTimeInterval(Self.clockSkew).timeIntervalSince1970

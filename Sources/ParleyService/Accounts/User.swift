@@ -1,39 +1,39 @@
 import Foundation
 
 /// An account as stored, without its password hash.
-public struct User: Sendable, Equatable {
-    public var id: Int
-    public var username: String
-    public var nickname: String
-    public var avatar: String
-    public var sex: String
-    public var sign: String
-    public var area: String
-    public var email: String
-    public var phone: String
-    public var status: Int
-    public var createdAt: Date
-    public var updatedAt: Date
+struct User: Sendable, Equatable {
+    var id: Int
+    var username: String
+    var nickname: String
+    var avatar: String
+    var sex: String
+    var sign: String
+    var area: String
+    var email: String
+    var phone: String
+    var status: Int
+    var createdAt: Date
+    var updatedAt: Date
 
-    public var isEnabled: Bool { status == 1 }
+    var isEnabled: Bool { status == 1 }
 
     /// The name a person sees: the nickname, else the username.
-    public var displayName: String { nickname.isEmpty ? username : nickname }
+    var displayName: String { nickname.isEmpty ? username : nickname }
 }
 
 /// The public view of a user (API.md §3).
-public struct Profile: Encodable, Sendable, Equatable {
-    public let id: Int
-    public let username: String
-    public let nickname: String
-    public let avatar: String
-    public let sex: String
-    public let sign: String
-    public let area: String
-    public let createdAt: Date
-    public let updatedAt: Date
+struct Profile: Encodable, Sendable, Equatable {
+    let id: Int
+    let username: String
+    let nickname: String
+    let avatar: String
+    let sex: String
+    let sign: String
+    let area: String
+    let createdAt: Date
+    let updatedAt: Date
 
-    public init(_ user: User) {
+    init(_ user: User) {
         id = user.id
         username = user.username
         nickname = user.nickname
@@ -54,12 +54,12 @@ public struct Profile: Encodable, Sendable, Equatable {
 
 /// The signed-in user's own view, answered by `POST /login`: the profile plus private fields and
 /// the token.
-public struct Me: Encodable, Sendable {
-    public let profile: Profile
-    public let email: String
-    public let phone: String
-    public let status: Int
-    public let token: String
+struct Me: Encodable, Sendable {
+    let profile: Profile
+    let email: String
+    let phone: String
+    let status: Int
+    let token: String
 
     init(user: User, token: String) {
         profile = Profile(user)
@@ -73,7 +73,7 @@ public struct Me: Encodable, Sendable {
         case email, phone, status, token
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    func encode(to encoder: any Encoder) throws {
         try profile.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(email, forKey: .email)

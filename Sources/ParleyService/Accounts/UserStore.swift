@@ -2,19 +2,15 @@ import Foundation
 import PostgresNIO
 
 /// The SQL for accounts.
-public struct UserStore: Sendable {
+struct UserStore: Sendable {
     let database: Database
-
-    public init(database: Database) {
-        self.database = database
-    }
 
     /// The columns of ``User``, in the order ``decodeUser(_:)`` reads them.
     static let columns = "id, username, nickname, avatar, sex, sign, area, email, phone, status, created_at, updated_at"
 
     /// Creates an account; `nil` when the username is taken (the unique constraint decides, so two
     /// concurrent registrations can never both succeed).
-    public func create(username: String, passwordHash: String) async throws -> User? {
+    func create(username: String, passwordHash: String) async throws -> User? {
         do {
             let rows = try await database.query(
                 """
@@ -29,7 +25,7 @@ public struct UserStore: Sendable {
     }
 
     /// The account and its password hash, for signing in.
-    public func credentials(username: String) async throws -> (user: User, passwordHash: String)? {
+    func credentials(username: String) async throws -> (user: User, passwordHash: String)? {
         let rows = try await database.query(
             "SELECT \(unescaped: Self.columns), password_hash FROM users WHERE username = \(username)"
         )
@@ -39,14 +35,14 @@ public struct UserStore: Sendable {
         return nil
     }
 
-    public func user(id: Int) async throws -> User? {
+    func user(id: Int) async throws -> User? {
         try await Self.decodeUsers(
             database.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)")
         ).first
     }
 
     /// An enabled account by its exact username.
-    public func enabledUser(username: String) async throws -> User? {
+    func enabledUser(username: String) async throws -> User? {
         try await Self.decodeUsers(
             database.query("SELECT \(unescaped: Self.columns) FROM users WHERE username = \(username) AND status = 1")
         ).first
@@ -71,7 +67,7 @@ public struct UserStore: Sendable {
     }
 
     /// Enables or disables an account.
-    public func setStatus(userID: Int, enabled: Bool) async throws {
+    func setStatus(userID: Int, enabled: Bool) async throws {
         _ = try await database.query(
             "UPDATE users SET status = \(Int16(enabled ? 1 : 0)), updated_at = now() WHERE id = \(userID)"
         ).collect()

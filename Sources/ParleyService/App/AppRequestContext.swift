@@ -2,16 +2,16 @@ import HTTPTypes
 import Hummingbird
 
 /// The request context of every route: Hummingbird's core storage plus who is signed in.
-public struct AppRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+struct AppRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
     /// Set by ``AuthenticationMiddleware`` on the routes that need a signed-in user.
-    public var identity: TokenIdentity?
+    var identity: TokenIdentity?
     /// The language of the answer's texts, set by ``EnvelopeErrorMiddleware``.
-    public var language = Language.chinese
+    var language = Language.chinese
     /// The peer's IP address (the balancer's, when there is one: see ``clientAddress(of:trustedProxies:)``).
-    public let peerAddress: String?
+    let peerAddress: String?
 
-    public init(source: Source) {
+    init(source: Source) {
         self.coreContext = .init(source: source)
         self.peerAddress = source.channel.remoteAddress?.ipAddress
     }
@@ -22,13 +22,13 @@ public struct AppRequestContext: RequestContext {
     }
 
     /// Every JSON answer is ``JSONWriter``'s, not Foundation's `JSONEncoder` (Hummingbird's default).
-    public var responseEncoder: JSONWriter { JSONWriter() }
+    var responseEncoder: JSONWriter { JSONWriter() }
 
     /// Bodies are read with their own limit (``RequestFields/maximumBodySize``).
-    public var maxUploadSize: Int { RequestFields.maximumBodySize }
+    var maxUploadSize: Int { RequestFields.maximumBodySize }
 
     /// The signed-in user; only routes behind ``AuthenticationMiddleware`` call this.
-    public func requireIdentity() throws -> TokenIdentity {
+    func requireIdentity() throws -> TokenIdentity {
         guard let identity else { throw ParleyError(.unauthenticated) }
         return identity
     }

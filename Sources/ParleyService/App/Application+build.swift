@@ -6,30 +6,30 @@ import Prometheus
 import ServiceLifecycle
 
 /// The services a node's routes share, built once from its configuration.
-public struct Dependencies: Sendable {
-    public let database: Database
-    public let users: UserStore
-    public let sessions: SessionStore
-    public let tokens: TokenAuthority
-    public let passwords: PasswordHasher
-    public let readiness: Readiness
-    public let authenticator: Authenticator
-    public let applies: ApplyStore
-    public let friends: FriendStore
-    public let tags: TagStore
-    public let reports: ReportStore
-    public let redis: RedisClient
-    public let subscriber: RedisSubscriber
-    public let presence: ClusterPresence
-    public let messages: MessageStore
+struct Dependencies: Sendable {
+    let database: Database
+    let users: UserStore
+    let sessions: SessionStore
+    let tokens: TokenAuthority
+    let passwords: PasswordHasher
+    let readiness: Readiness
+    let authenticator: Authenticator
+    let applies: ApplyStore
+    let friends: FriendStore
+    let tags: TagStore
+    let reports: ReportStore
+    let redis: RedisClient
+    let subscriber: RedisSubscriber
+    let presence: ClusterPresence
+    let messages: MessageStore
     let inbox: InboxStore
-    public let media: MediaStore
+    let media: MediaStore
     let events: EventFeed
     /// The bucket of `PARLEY_MEDIA_URL`, when set; media stay in PostgreSQL without one.
     let mediaBucket: S3MediaStorage?
-    public let logger: Logger
+    let logger: Logger
 
-    public init(configuration: ParleyConfiguration, logger: Logger) async throws {
+    init(configuration: ParleyConfiguration, logger: Logger) async throws {
         self.logger = logger
         database = try Database(url: configuration.databaseURL, poolSize: configuration.databasePoolSize, logger: logger)
         let redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
@@ -61,22 +61,18 @@ public struct Dependencies: Sendable {
     }
 }
 
-/// One Parley node: the HTTP application (routes and the WebSocket gateway on one port) and the
-/// gateway's cluster work, run as one service.
-///
-/// The gateway comes after the application, so on SIGTERM it drains first — `/ready` turns 503 and
-/// sockets close with 1001 — while HTTP, PostgreSQL and Redis still work.
-public struct ParleyNode: Service {
-    public let application: Application<RouterResponder<AppRequestContext>>
-    public let gateway: Gateway
+/// One Parley node: the HTTP application (routes and the WebSocket gateway on one port), the
+/// gateway's cluster work, and the node's own jobs.
+public struct ParleyNode: Sendable {
+    let application: Application<RouterResponder<AppRequestContext>>
+    let gateway: Gateway
     /// Jobs of the node's own, beside serving: history retention when configured.
     let jobs: [any Service]
 
-    public func run() async throws {
-        try await ServiceGroup(
-            configuration: .init(services: [application, gateway] + jobs, logger: application.logger)
-        ).run()
-    }
+    /// What the process runs, in the one `ServiceGroup` of `parley serve`, which stops them in
+    /// reverse: the gateway comes after the application, so on SIGTERM it drains first — `/ready`
+    /// turns 503 and sockets close with 1001 — while HTTP, PostgreSQL and Redis still work.
+    public var services: [any Service] { [application, gateway] + jobs }
 }
 
 /// Builds one Parley node from its configuration.
@@ -141,7 +137,7 @@ func seriesStore(_ configuration: ParleyConfiguration, _ dependencies: Dependenc
 }
 
 /// The HTTP application alone, for tests that drive the routes without sockets.
-public func buildApplication(configuration: ParleyConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+func buildApplication(configuration: ParleyConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     try await buildNode(configuration: configuration, logger: logger).application
 }
 

@@ -1,8 +1,8 @@
 /// A setting that keeps Parley from starting, with the reason in words an operator can act on.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public let description: String
+struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    let description: String
 
-    public static func invalid(_ setting: String, reason: String) -> ConfigurationError {
+    static func invalid(_ setting: String, reason: String) -> ConfigurationError {
         ConfigurationError(description: "\(setting): \(reason)")
     }
 }

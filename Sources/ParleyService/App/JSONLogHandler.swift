@@ -4,24 +4,24 @@ import Logging
 /// One JSON object per line on standard output (`PARLEY_LOG_FORMAT=json`), for log shippers:
 /// `ts`, `level`, `label`, `message` and the metadata as text members, sorted by name, slashes
 /// unescaped, written by ``JSONWriter``.
-public struct JSONLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
+struct JSONLogHandler: LogHandler {
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
     /// Metadata of the moment, e.g. the current span's `trace_id` and `span_id` when tracing is on.
-    public var metadataProvider: Logger.MetadataProvider?
+    var metadataProvider: Logger.MetadataProvider?
     private let label: String
 
-    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
+    init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
         self.metadataProvider = metadataProvider
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    func log(event: LogEvent) {
         guard let bytes = try? line(for: event, at: Date()) else { return }
         try? FileHandle.standardOutput.write(contentsOf: bytes)
     }

@@ -5,55 +5,55 @@ import Logging
 /// Everything a node is told at start-up (API.md §7), read from `PARLEY_*` environment variables
 /// and overridden by command-line flags of the same name (`PARLEY_NODE_ID` → `--node-id`).
 public struct ParleyConfiguration: Sendable {
-    public var host: String
-    public var port: Int
+    var host: String
+    var port: Int
     public var nodeID: String
     public var databaseURL: String
     /// PostgreSQL connections this node keeps open, all the time (see ``Dependencies``).
-    public var databasePoolSize: Int
-    public var redisURL: String
-    public var redisPrefix: String
-    public var jwtSecret: String?
-    public var tokenLifetime: Duration
-    public var adminToken: String?
-    public var bcryptCost: Int
-    public var heartbeat: Duration
-    public var presenceTTL: Duration
+    var databasePoolSize: Int
+    var redisURL: String
+    var redisPrefix: String
+    var jwtSecret: String?
+    var tokenLifetime: Duration
+    var adminToken: String?
+    var bcryptCost: Int
+    var heartbeat: Duration
+    var presenceTTL: Duration
     /// Between two samples of the dashboard's series and two probes of PostgreSQL and Redis; the
     /// node keeps an hour of samples (docs/api.md §7).
-    public var seriesInterval: Duration
-    public var logLevel: Logger.Level
+    var seriesInterval: Duration
+    var logLevel: Logger.Level
     /// `text` (one line per event) or `json` (one JSON object per line).
-    public var logFormat: LogFormat
+    var logFormat: LogFormat
     /// Origins allowed to call the API from a browser: `nil` is any origin (tokens travel in
     /// headers, never in cookies, so no credentials are shared); `[]` turns CORS off.
-    public var corsOrigins: [String]?
+    var corsOrigins: [String]?
     /// New sockets per client address per minute on this node; 0 turns the limit off.
-    public var socketRatePerMinute: Int
+    var socketRatePerMinute: Int
     /// Registrations per client address per hour on this node; 0 turns the limit off.
-    public var registrationRatePerHour: Int
+    var registrationRatePerHour: Int
     /// The balancers whose `X-Real-IP` names the client; from any other peer the header is ignored.
-    public var trustedProxies: TrustedProxies
+    var trustedProxies: TrustedProxies
     /// A new connection's first request head must arrive within this, or the connection is closed.
-    public var requestHeadTimeout: Duration
+    var requestHeadTimeout: Duration
     /// An HTTP connection with no request in progress is closed after this long.
-    public var idleTimeout: Duration
+    var idleTimeout: Duration
     /// Open connections (HTTP and sockets) per client address; 0 for no limit. Trusted proxies are
     /// not counted: behind a balancer, the balancer caps connections per client.
-    public var connectionsPerAddress: Int
+    var connectionsPerAddress: Int
     /// The `host:port` other nodes and operators reach this node at, shown in the registry;
     /// the listen address when `nil` (which says little when listening on 0.0.0.0).
-    public var advertiseAddress: String?
+    var advertiseAddress: String?
     /// The base of the URLs `POST /upload` answers (`https://chat.example.com`); the upload
     /// request's host when `nil`.
-    public var publicURL: String?
+    var publicURL: String?
     /// The S3-compatible bucket media go to (`PARLEY_MEDIA_URL`); PostgreSQL when `nil`.
-    public var mediaURL: S3Location?
+    var mediaURL: S3Location?
     /// Whether `Accept-Language` chooses the texts' language, as API.md §1 says, or only the
     /// explicit `?lang` and `X-Parley-Language` do.
-    public var languageNegotiation: LanguageNegotiation
+    var languageNegotiation: LanguageNegotiation
     /// Messages older than this many days are deleted, with their inbox entries; `nil` keeps them.
-    public var historyDays: Int?
+    var historyDays: Int?
     /// The OpenTelemetry collector spans are exported to over OTLP/HTTP (`http://collector:4318`,
     /// sent to its `/v1/traces`); `nil` turns tracing off.
     public var otelEndpoint: String?
@@ -63,7 +63,7 @@ public struct ParleyConfiguration: Sendable {
     public static let version = "0.1.0"
 
     /// Defaults everywhere, a node id made from the host name and a random suffix.
-    public init() {
+    init() {
         // The declared defaults are valid: ConfigurationTests.defaultsAreThoseOfTheContract reads them.
         try! self.init(reader: ConfigReader(provider: InMemoryProvider(values: [:])))
     }
@@ -148,7 +148,7 @@ public struct ParleyConfiguration: Sendable {
     }
 }
 
-public enum LogFormat: String, Sendable, CaseIterable {
+enum LogFormat: String, Sendable, CaseIterable {
     case text
     case json
 }

@@ -1,22 +1,22 @@
 import Foundation
 
 /// A chat message as the client receives it (API.md §4, Chat).
-public struct Message: Encodable, Sendable, Equatable {
-    public let id: Int
-    public let fromID: Int
-    public let fromName: String
-    public let fromAvatar: String
-    public let toID: Int
-    public let toName: String
-    public let toAvatar: String
-    public let chatType: ChatType
-    public let type: MessageType
-    public internal(set) var data: String
-    public internal(set) var options: JSONValue
+struct Message: Encodable, Sendable, Equatable {
+    let id: Int
+    let fromID: Int
+    let fromName: String
+    let fromAvatar: String
+    let toID: Int
+    let toName: String
+    let toAvatar: String
+    let chatType: ChatType
+    let type: MessageType
+    var data: String
+    var options: JSONValue
     /// Milliseconds since 1970.
-    public let createTime: Int64
+    let createTime: Int64
     /// 1 once the sender recalled it.
-    public internal(set) var isremove = 0
+    var isremove = 0
 
     enum CodingKeys: String, CodingKey {
         case id, type, data, options, isremove
@@ -44,11 +44,11 @@ extension Message {
 
 /// Names one message of a conversation: the data of a `recall` frame (`from_id` sent message `id`
 /// to `to_id`, then recalled it) and of a `read` frame (`from_id` read `to_id`'s messages up to `id`).
-public struct MessageNotice: Encodable, Sendable, Equatable {
-    public let fromID: Int
-    public let toID: Int
-    public let chatType: ChatType
-    public let id: Int
+struct MessageNotice: Encodable, Sendable, Equatable {
+    let fromID: Int
+    let toID: Int
+    let chatType: ChatType
+    let id: Int
 
     enum CodingKeys: String, CodingKey {
         case id

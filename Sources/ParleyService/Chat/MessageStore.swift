@@ -6,12 +6,8 @@ import PostgresNIO
 ///
 /// Every change that concerns an account appends to its inbox in the same transaction, numbered by
 /// its mailbox's counter; see `sql/0008_inbox.sql` for why that numbering follows commit order.
-public struct MessageStore: Sendable {
+struct MessageStore: Sendable {
     let database: Database
-
-    public init(database: Database) {
-        self.database = database
-    }
 
     /// How long a sender may recall a message.
     static let recallWindow: TimeInterval = 120
@@ -22,7 +18,7 @@ public struct MessageStore: Sendable {
     /// Names are resolved as the client shows them: `from_name` is the recipient's remark for the
     /// sender, else the sender's nickname, else username; `to_name` the sender's remark for the
     /// recipient, else theirs.
-    public func send(from senderID: Int, to recipientID: Int, chatType: ChatType, type: MessageType, data: String, options: JSONValue) async throws -> Message {
+    func send(from senderID: Int, to recipientID: Int, chatType: ChatType, type: MessageType, data: String, options: JSONValue) async throws -> Message {
         var resolved: (status: Int16, fromName: String, fromAvatar: String, toName: String, toAvatar: String)?
         for row in try await database.execute(RecipientOfMessage(senderID: senderID, recipientID: recipientID)) {
             resolved = try row.decode((Int16, String, String, String, String).self)
@@ -52,7 +48,7 @@ public struct MessageStore: Sendable {
     /// Recalling twice is answered the same and queues one recall only. A message outside the
     /// conversation of the two is not found, whoever it belongs to: a stranger learns nothing about
     /// other conversations (the recipient's own messages in it are `forbidden`, API.md §4).
-    public func recall(messageID: Int, by senderID: Int, to recipientID: Int, chatType: ChatType) async throws -> MessageNotice {
+    func recall(messageID: Int, by senderID: Int, to recipientID: Int, chatType: ChatType) async throws -> MessageNotice {
         try await database.transaction { connection in
             let rows = try await connection.query(
                 """

@@ -2,22 +2,14 @@ import Hummingbird
 
 /// `POST /apply/addfriend`, `GET /apply/:page` and `POST /apply/handle/:id` (API.md §4, Friend
 /// requests).
-public struct ApplyController: Sendable {
+struct ApplyController: Sendable {
     let applies: ApplyStore
     let friends: FriendStore
     let users: UserStore
     let accounts: AccountChannel
     let messages: MessageStore
 
-    public init(applies: ApplyStore, friends: FriendStore, users: UserStore, accounts: AccountChannel, messages: MessageStore) {
-        self.applies = applies
-        self.friends = friends
-        self.users = users
-        self.accounts = accounts
-        self.messages = messages
-    }
-
-    public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
+    func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
         router.group("apply")
             .add(middleware: authentication)
             .post("addfriend", use: addFriend)

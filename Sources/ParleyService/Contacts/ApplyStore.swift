@@ -2,19 +2,15 @@ import Foundation
 import PostgresNIO
 
 /// The SQL for friend requests, including the transaction that turns one into a friendship.
-public struct ApplyStore: Sendable {
+struct ApplyStore: Sendable {
     let database: Database
-
-    public init(database: Database) {
-        self.database = database
-    }
 
     /// The columns of ``Apply``, in the order ``decodeApply(_:)`` reads them.
     static let columns = "id, user_id, friend_id, nickname, lookme, lookhim, status, created_at, updated_at"
 
     /// A pending request from `userID` to `friendID`; `nil` when one is already pending (the
     /// partial unique index decides, so two concurrent requests can never both be written).
-    public func create(userID: Int, friendID: Int, nickname: String, lookme: Int, lookhim: Int) async throws -> Apply? {
+    func create(userID: Int, friendID: Int, nickname: String, lookme: Int, lookhim: Int) async throws -> Apply? {
         do {
             let rows = try await database.query(
                 """
@@ -33,7 +29,7 @@ public struct ApplyStore: Sendable {
     }
 
     /// The requests sent to `userID`, newest first, each with its applicant.
-    public func received(by userID: Int, limit: Int, offset: Int) async throws -> [ReceivedApply] {
+    func received(by userID: Int, limit: Int, offset: Int) async throws -> [ReceivedApply] {
         let rows = try await database.query(
             """
             SELECT a.id, a.user_id, a.friend_id, a.nickname, a.lookme, a.lookhim, a.status, a.created_at,
@@ -59,7 +55,7 @@ public struct ApplyStore: Sendable {
     }
 
     /// How many requests sent to `userID` wait for an answer.
-    public func pendingCount(for userID: Int) async throws -> Int {
+    func pendingCount(for userID: Int) async throws -> Int {
         let rows = try await database.query(
             "SELECT count(*) FROM applies WHERE friend_id = \(userID) AND status = 'pending'"
         )
@@ -71,7 +67,7 @@ public struct ApplyStore: Sendable {
 
     /// Answers the pending request `applyID` sent to `addresseeID` with `refuse` or `ignore`;
     /// `false` when there is no such pending request.
-    public func settle(applyID: Int, addresseeID: Int, as status: ApplyStatus) async throws -> Bool {
+    func settle(applyID: Int, addresseeID: Int, as status: ApplyStatus) async throws -> Bool {
         let rows = try await database.query(
             """
             UPDATE applies SET status = \(status.rawValue), updated_at = now()
@@ -92,7 +88,7 @@ public struct ApplyStore: Sendable {
     /// second finds its request no longer pending and answers `nil`. `friends_pair_key` with
     /// `ON CONFLICT DO NOTHING` keeps a friendship that already exists as it is.
     /// - Returns: the applicant, or `nil` when there is no such pending request.
-    public func agree(applyID: Int, addresseeID: Int, mine: FriendSettings) async throws -> Int? {
+    func agree(applyID: Int, addresseeID: Int, mine: FriendSettings) async throws -> Int? {
         try await database.transaction { connection in
             let applicantRows = try await connection.query(
                 "SELECT user_id FROM applies WHERE id = \(applyID) AND friend_id = \(addresseeID) AND status = 'pending'",
@@ -156,9 +152,9 @@ public struct ApplyStore: Sendable {
 }
 
 /// One side's view of a friendship as a request or an answer sets it.
-public struct FriendSettings: Sendable, Equatable {
+struct FriendSettings: Sendable, Equatable {
     /// The remark for the friend; `""` for none.
-    public var nickname: String
-    public var lookme: Int
-    public var lookhim: Int
+    var nickname: String
+    var lookme: Int
+    var lookhim: Int
 }

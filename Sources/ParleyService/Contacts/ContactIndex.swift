@@ -1,9 +1,9 @@
 import Foundation
 
 /// One letter of the contact list: `{"title": "A", "list": [Item…]}`.
-public struct ContactGroup: Encodable, Sendable, Equatable {
-    public let title: String
-    public let list: [FriendListItem]
+struct ContactGroup: Encodable, Sendable, Equatable {
+    let title: String
+    let list: [FriendListItem]
 }
 
 /// How the contact list is grouped and ordered, as the client's index bar shows it (API.md §4,
@@ -18,11 +18,11 @@ public struct ContactGroup: Encodable, Sendable, Equatable {
 /// Groups come A–Z, then `#`. Within a group, items are ordered by their sort key — the whole name
 /// transliterated to Latin, without diacritics, lower-cased (`张三` → `zhang san`, so it sorts
 /// before `Zoe`) — then by the name itself, then by user id, so the order is total.
-public enum ContactIndex {
+enum ContactIndex {
     /// The title of the group for everything that has no Latin initial.
-    public static let otherTitle = "#"
+    static let otherTitle = "#"
 
-    public static func groups(_ items: [FriendListItem]) -> [ContactGroup] {
+    static func groups(_ items: [FriendListItem]) -> [ContactGroup] {
         let keyed = items.map { (item: $0, initial: initial(of: $0.name), key: sortKey(of: $0.name)) }
         let byInitial = Dictionary(grouping: keyed, by: \.initial)
         return byInitial.keys.sorted(by: titleOrder).map { title in
@@ -34,7 +34,7 @@ public enum ContactIndex {
     }
 
     /// The group title of `name`: `A`–`Z` or `#`.
-    public static func initial(of name: String) -> String {
+    static func initial(of name: String) -> String {
         guard let first = name.first else { return otherTitle }
         // ASCII needs no transform (they leave it as it is), and ICU's cost most of /friend/list.
         if first.isASCII { return first.isLetter ? first.uppercased() : otherTitle }

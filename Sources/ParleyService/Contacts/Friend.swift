@@ -2,24 +2,15 @@ import Foundation
 
 /// One friend in `GET /friend/list`: `id` and `user_id` are both the friend's user id, `name` is my
 /// remark for them, else their nickname, else their username.
-public struct FriendListItem: JSONObjectWritable, Sendable, Equatable {
-    public let id: Int
-    public let name: String
-    public let username: String
-    public let avatar: String
-    public let star: Int
-    public let isblack: Int
+struct FriendListItem: JSONObjectWritable, Sendable, Equatable {
+    let id: Int
+    let name: String
+    let username: String
+    let avatar: String
+    let star: Int
+    let isblack: Int
 
-    public init(id: Int, name: String, username: String, avatar: String, star: Int, isblack: Int) {
-        self.id = id
-        self.name = name
-        self.username = username
-        self.avatar = avatar
-        self.star = star
-        self.isblack = isblack
-    }
-
-    public func encode(to encoder: any Encoder) throws {
+    func encode(to encoder: any Encoder) throws {
         try encodeMembers(to: encoder)
     }
 
@@ -35,17 +26,17 @@ public struct FriendListItem: JSONObjectWritable, Sendable, Equatable {
 }
 
 /// `GET /friend/list`: `{"count": N, "rows": {"newList": […], "indexList": […], "total": N}}`.
-public struct FriendList: Encodable, Sendable {
-    public let count: Int
-    public let rows: Rows
+struct FriendList: Encodable, Sendable {
+    let count: Int
+    let rows: Rows
 
-    public struct Rows: Encodable, Sendable {
-        public let newList: [ContactGroup]
-        public let indexList: [String]
-        public let total: Int
+    struct Rows: Encodable, Sendable {
+        let newList: [ContactGroup]
+        let indexList: [String]
+        let total: Int
     }
 
-    public init(_ friends: [FriendListItem]) {
+    init(_ friends: [FriendListItem]) {
         let groups = ContactIndex.groups(friends)
         count = friends.count
         rows = Rows(newList: groups, indexList: groups.map(\.title), total: friends.count)
@@ -53,24 +44,24 @@ public struct FriendList: Encodable, Sendable {
 }
 
 /// My side of a friendship, as `GET /friend/read/:id` shows it.
-public struct Friendship: Sendable, Equatable {
+struct Friendship: Sendable, Equatable {
     /// My remark for them; `""` for none.
-    public let remark: String
-    public let lookme: Int
-    public let lookhim: Int
-    public let star: Int
-    public let isblack: Int
+    let remark: String
+    let lookme: Int
+    let lookhim: Int
+    let star: Int
+    let isblack: Int
     /// The names of my tags on them.
-    public let tags: [String]
+    let tags: [String]
 }
 
 /// `GET /friend/read/:id`: the profile (its `nickname` being my remark, else theirs, else the
 /// username), `friend`, and my side of the friendship when there is one.
-public struct FriendProfile: Encodable, Sendable {
-    public let profile: Profile
-    public let friendship: Friendship?
+struct FriendProfile: Encodable, Sendable {
+    let profile: Profile
+    let friendship: Friendship?
 
-    public init(user: User, friendship: Friendship?) {
+    init(user: User, friendship: Friendship?) {
         var shown = user
         if let remark = friendship?.remark, !remark.isEmpty {
             shown.nickname = remark
@@ -85,7 +76,7 @@ public struct FriendProfile: Encodable, Sendable {
         case friend, lookme, lookhim, star, isblack, tags, moments
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    func encode(to encoder: any Encoder) throws {
         try profile.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(friendship != nil, forKey: .friend)
@@ -101,18 +92,18 @@ public struct FriendProfile: Encodable, Sendable {
 }
 
 /// One of my tags (`GET /tag/list`).
-public struct Tag: Encodable, Sendable, Equatable {
-    public let id: Int
-    public let name: String
+struct Tag: Encodable, Sendable, Equatable {
+    let id: Int
+    let name: String
 }
 
 /// `GET /tag/read/:id`: one of my tags and the friends I gave it, in the contact list's order.
-public struct TagMembers: Encodable, Sendable {
-    public let id: Int
-    public let name: String
-    public let list: [FriendListItem]
+struct TagMembers: Encodable, Sendable {
+    let id: Int
+    let name: String
+    let list: [FriendListItem]
 
-    public init(tag: Tag, friends: [FriendListItem]) {
+    init(tag: Tag, friends: [FriendListItem]) {
         id = tag.id
         name = tag.name
         list = ContactIndex.groups(friends).flatMap(\.list)

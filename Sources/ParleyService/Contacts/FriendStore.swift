@@ -3,15 +3,11 @@ import PostgresNIO
 
 /// The SQL for friendships. Each friendship is two rows, one per direction; every method here reads
 /// or changes the row of its `ownerID`, which holds that person's view (remark, star, blacklist…).
-public struct FriendStore: Sendable {
+struct FriendStore: Sendable {
     let database: Database
 
-    public init(database: Database) {
-        self.database = database
-    }
-
     /// Whether `friendID` is among the friends of `ownerID`.
-    public func isFriend(ownerID: Int, friendID: Int) async throws -> Bool {
+    func isFriend(ownerID: Int, friendID: Int) async throws -> Bool {
         let rows = try await database.query(
             "SELECT 1 FROM friends WHERE user_id = \(ownerID) AND friend_id = \(friendID)"
         )
@@ -21,7 +17,7 @@ public struct FriendStore: Sendable {
 
     /// Every friend of `ownerID`, blacklisted and disabled ones included, or only those carrying
     /// the owner's tag `tagID`, in no particular order (``ContactIndex`` orders them).
-    public func list(ownerID: Int, taggedWith tagID: Int? = nil) async throws -> [FriendListItem] {
+    func list(ownerID: Int, taggedWith tagID: Int? = nil) async throws -> [FriendListItem] {
         let rows = try await database.query(
             """
             SELECT u.id, f.nickname, u.nickname, u.username, u.avatar, f.star, f.isblack
@@ -57,7 +53,7 @@ public struct FriendStore: Sendable {
 
     /// The row of `ownerID` for `friendID`, with the names of the owner's tags on it (by name);
     /// `nil` when they are not friends.
-    public func friendship(ownerID: Int, friendID: Int) async throws -> Friendship? {
+    func friendship(ownerID: Int, friendID: Int) async throws -> Friendship? {
         let rows = try await database.query(
             """
             SELECT f.nickname, f.lookme, f.lookhim, f.star, f.isblack,
@@ -80,7 +76,7 @@ public struct FriendStore: Sendable {
     }
 
     /// Puts `friendID` on or off the blacklist of `ownerID`; `false` when they are not friends.
-    public func setBlack(ownerID: Int, friendID: Int, isblack: Int) async throws -> Bool {
+    func setBlack(ownerID: Int, friendID: Int, isblack: Int) async throws -> Bool {
         try await updatedAny(
             """
             UPDATE friends SET isblack = \(Int16(isblack)), updated_at = now()
@@ -90,7 +86,7 @@ public struct FriendStore: Sendable {
     }
 
     /// Stars or unstars a friend; `false` when they are not friends or blacklisted.
-    public func setStar(ownerID: Int, friendID: Int, star: Int) async throws -> Bool {
+    func setStar(ownerID: Int, friendID: Int, star: Int) async throws -> Bool {
         try await updatedAny(
             """
             UPDATE friends SET star = \(Int16(star)), updated_at = now()
@@ -100,7 +96,7 @@ public struct FriendStore: Sendable {
     }
 
     /// Sets who sees whose moments; `false` when they are not friends or blacklisted.
-    public func setMomentAuth(ownerID: Int, friendID: Int, lookme: Int, lookhim: Int) async throws -> Bool {
+    func setMomentAuth(ownerID: Int, friendID: Int, lookme: Int, lookhim: Int) async throws -> Bool {
         try await updatedAny(
             """
             UPDATE friends SET lookme = \(Int16(lookme)), lookhim = \(Int16(lookhim)), updated_at = now()
@@ -111,7 +107,7 @@ public struct FriendStore: Sendable {
 
     /// Sets my remark for a friend (unchanged when `remark` is `nil`) and replaces my tags on them
     /// with `tags`, in one transaction; `false` when they are not friends or blacklisted.
-    public func setRemarkAndTags(ownerID: Int, friendID: Int, remark: String?, tags: [String]) async throws -> Bool {
+    func setRemarkAndTags(ownerID: Int, friendID: Int, remark: String?, tags: [String]) async throws -> Bool {
         try await database.transaction { connection in
             let rows = try await connection.query(
                 """
@@ -139,7 +135,7 @@ public struct FriendStore: Sendable {
     /// Ends the friendship in both directions; `false` when `friendID` is not a friend of `ownerID`.
     /// The tags on either row go with it (`friend_tags` cascades); the tags themselves and the
     /// messages stay.
-    public func destroy(ownerID: Int, friendID: Int) async throws -> Bool {
+    func destroy(ownerID: Int, friendID: Int) async throws -> Bool {
         let rows = try await database.query(
             """
             DELETE FROM friends

@@ -3,7 +3,7 @@ import Hummingbird
 /// `GET /friend/list`, `GET /friend/read/:id`, `POST /friend/set…/:id` and `GET /tag/list`
 /// (API.md §4, Friends), `POST /friend/destroy` and `GET /tag/read/:id` (docs/api.md §4). The `:id`
 /// of `/friend/…` is the friend's user id.
-public struct FriendsController: Sendable {
+struct FriendsController: Sendable {
     let friends: FriendStore
     let tags: TagStore
     let users: UserStore
@@ -16,7 +16,7 @@ public struct FriendsController: Sendable {
         self.listCache = listCache
     }
 
-    public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
+    func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
         router.group("friend")
             .add(middleware: authentication)
             .get("list", use: list)

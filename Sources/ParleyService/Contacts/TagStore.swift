@@ -5,15 +5,11 @@ import PostgresNIO
 /// The SQL for tags. A tag belongs to its owner (two people may both have a tag named 家人) and is
 /// kept when no friend carries it any more: it stays in `GET /tag/list`, so the client can offer
 /// it again; nothing in the API deletes a tag.
-public struct TagStore: Sendable {
+struct TagStore: Sendable {
     let database: Database
 
-    public init(database: Database) {
-        self.database = database
-    }
-
     /// The tags of `ownerID`, oldest first.
-    public func tags(of ownerID: Int) async throws -> [Tag] {
+    func tags(of ownerID: Int) async throws -> [Tag] {
         let rows = try await database.query("SELECT id, name FROM tags WHERE user_id = \(ownerID) ORDER BY id")
         var tags: [Tag] = []
         for try await (id, name) in rows.decode((Int, String).self) {
@@ -23,7 +19,7 @@ public struct TagStore: Sendable {
     }
 
     /// The tag `id` if it is one of `ownerID`'s.
-    public func tag(id: Int, ownerID: Int) async throws -> Tag? {
+    func tag(id: Int, ownerID: Int) async throws -> Tag? {
         let rows = try await database.query("SELECT id, name FROM tags WHERE id = \(id) AND user_id = \(ownerID)")
         for try await (id, name) in rows.decode((Int, String).self) { return Tag(id: id, name: name) }
         return nil

@@ -8,11 +8,11 @@ import Synchronization
 /// transaction reaches the client as itself, after the rollback; and it turns an unreachable
 /// database into ``DependencyUnavailable`` within ``deadline``, so a route answers 503 instead of
 /// hanging while PostgreSQL is down.
-public struct Database: Sendable {
+struct Database: Sendable {
     /// The longest a route waits for PostgreSQL to start answering.
-    public static let deadline: Duration = .seconds(4)
+    static let deadline: Duration = .seconds(4)
 
-    public let client: PostgresClient
+    let client: PostgresClient
     let logger: Logger
 
     /// Connections in the pool: beyond it, queries wait.
@@ -22,7 +22,7 @@ public struct Database: Sendable {
     /// Queries and transactions running or waiting for a connection now.
     var queriesInFlight: Int { inFlight.current }
 
-    public init(client: PostgresClient, logger: Logger, poolSize: Int = PostgresClient.Configuration.Options().maximumConnections) {
+    init(client: PostgresClient, logger: Logger, poolSize: Int = PostgresClient.Configuration.Options().maximumConnections) {
         self.client = client
         self.logger = logger
         self.poolSize = poolSize
@@ -37,7 +37,7 @@ public struct Database: Sendable {
     /// holds its memory until its deadline, and a short timeout costs an idle node CPU
     /// (BENCHMARKS.md, fixes 14 and 23). Keep-alive queries stay off: a connection the server closes
     /// is replaced, and a query stuck on one that went silent runs into ``deadline``.
-    public init(url: String, poolSize: Int, logger: Logger) throws {
+    init(url: String, poolSize: Int, logger: Logger) throws {
         var configuration = try PostgresClient.Configuration(url: url)
         configuration.options.minimumConnections = 0
         configuration.options.maximumConnections = poolSize
@@ -52,7 +52,7 @@ public struct Database: Sendable {
     /// would hold its connection until it was read (BENCHMARKS.md, fix 11). The connection is
     /// leased with `withConnection`, which returns it on every path: `PostgresClient.query` keeps
     /// the connection of a query that failed before its rows were read (BENCHMARKS.md, fix 12).
-    public func query(
+    func query(
         _ query: PostgresQuery,
         file: String = #fileID,
         line: Int = #line
@@ -89,7 +89,7 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    public func transaction<Result: Sendable>(
+    func transaction<Result: Sendable>(
         file: String = #file,
         line: Int = #line,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
@@ -132,7 +132,7 @@ public struct Database: Sendable {
     }
 
     /// Whether `error` is the server refusing a row because of a unique constraint.
-    public static func isUniqueViolation(_ error: any Error, constraint: String? = nil) -> Bool {
+    static func isUniqueViolation(_ error: any Error, constraint: String? = nil) -> Bool {
         guard let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" else { return false }
         return constraint == nil || error.serverInfo?[.constraintName] == constraint
     }
@@ -154,25 +154,25 @@ private final class PoolUsage: Sendable {
 }
 
 /// The rows of a query, read in full: iterate them, or decode them as tuples.
-public struct QueryRows: AsyncSequence, Sendable {
-    public typealias Element = PostgresRow
+struct QueryRows: AsyncSequence, Sendable {
+    typealias Element = PostgresRow
     let rows: [PostgresRow]
 
-    public struct AsyncIterator: AsyncIteratorProtocol {
+    struct AsyncIterator: AsyncIteratorProtocol {
         var rows: IndexingIterator<[PostgresRow]>
-        public mutating func next() async -> PostgresRow? { rows.next() }
+        mutating func next() async -> PostgresRow? { rows.next() }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator {
+    func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(rows: rows.makeIterator())
     }
 
     /// Every row decoded as the given column types, in order.
-    public func decode<each Column: PostgresDecodable>(
+    func decode<each Column: PostgresDecodable>(
         _ types: (repeat each Column).Type
     ) -> AsyncThrowingMapSequence<QueryRows, (repeat each Column)> {
         map { row in try row.decode((repeat each Column).self) }
     }
 
-    public func collect() -> [PostgresRow] { rows }
+    func collect() -> [PostgresRow] { rows }
 }

@@ -42,7 +42,7 @@ struct DatabaseURL {
 
 extension PostgresClient.Configuration {
     /// The pool's configuration for `PARLEY_DATABASE_URL` (``DatabaseURL``).
-    public init(url string: String) throws {
+    init(url string: String) throws {
         let url = try DatabaseURL(string)
         let tls: TLS =
             switch url.tls {

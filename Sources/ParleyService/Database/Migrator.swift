@@ -6,12 +6,12 @@ import PostgresNIO
 ///
 /// A session-level advisory lock serialises concurrent runs (two nodes migrating at once): the
 /// second waits, then finds every file already recorded in `schema_migrations` and does nothing.
-public struct Migrator: Sendable {
+struct Migrator: Sendable {
     /// One SQL file: `0001_users.sql` has version `0001` and name `users`.
-    public struct Migration: Sendable, Equatable {
-        public let version: String
-        public let name: String
-        public let sql: String
+    struct Migration: Sendable, Equatable {
+        let version: String
+        let name: String
+        let sql: String
     }
 
     /// Arbitrary but fixed: identifies Parley's migration lock among other advisory locks.
@@ -20,7 +20,7 @@ public struct Migrator: Sendable {
     let migrations: [Migration]
     let logger: Logger
 
-    public init(directory: URL, logger: Logger) throws {
+    init(directory: URL, logger: Logger) throws {
         self.migrations = try Self.load(directory: directory)
         self.logger = logger
     }
@@ -44,7 +44,7 @@ public struct Migrator: Sendable {
 
     /// Applies every migration not yet recorded; returns the versions it applied.
     @discardableResult
-    public func run(on client: PostgresClient) async throws -> [String] {
+    func run(on client: PostgresClient) async throws -> [String] {
         try await client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
             do {
@@ -99,5 +99,17 @@ public struct Migrator: Sendable {
             _ = try? await connection.query("ROLLBACK", logger: logger)
             throw error
         }
+    }
+}
+
+/// `parley migrate`: applies the migrations of `directory` to the configured database.
+/// - Returns: the versions applied, none when the database was up to date.
+public func migrate(configuration: ParleyConfiguration, directory: URL, logger: Logger) async throws -> [String] {
+    let migrator = try Migrator(directory: directory, logger: logger)
+    let client = PostgresClient(configuration: try .init(url: configuration.databaseURL), backgroundLogger: logger)
+    return try await withThrowingDiscardingTaskGroup { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        return try await migrator.run(on: client)
     }
 }

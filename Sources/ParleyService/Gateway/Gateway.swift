@@ -16,7 +16,7 @@ import Synchronization
 /// (`Gateway+Sessions`); the node's heartbeat (``NodeHeartbeat``). Every job a socket step starts
 /// runs in the gateway's ``WorkQueue``, and every batch loop (``BatchQueue``) in its service run: a
 /// drain cancels and awaits them before the node deregisters.
-public final class Gateway: SocketLifecycleDelegate, Service {
+final class Gateway: SocketLifecycleDelegate, Service {
     let presence: ClusterPresence
     let subscriber: RedisSubscriber
     let courier: MessageCourier
@@ -80,18 +80,18 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     }
 
     /// The address the node's HTTP server listens on, for the node's card.
-    public func serverStarted(address: String) {
+    func serverStarted(address: String) {
         heartbeat.serverStarted(address: configuration.advertiseAddress ?? address)
     }
 
-    public var isAcceptingSockets: Bool { !readiness.isDraining }
+    var isAcceptingSockets: Bool { !readiness.isDraining }
 
     /// Sockets that hold their account on this node.
-    public var liveSocketCount: Int { state.withLock { $0.liveCount } }
+    var liveSocketCount: Int { state.withLock { $0.liveCount } }
 
     // MARK: Sockets
 
-    public func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?, acknowledges: Bool) {
+    func socketOpened(_ socket: SocketHandle, token: String?, address: IPAddress?, acknowledges: Bool) {
         metrics.socketOpened()
         connectSpans?.opened(socket.id)
         guard newSockets.allow(address) else {
@@ -103,14 +103,14 @@ public final class Gateway: SocketLifecycleDelegate, Service {
         perform(state.withLock { $0.socketOpened(socket, acknowledges: acknowledges) }, token: token)
     }
 
-    public func socketAcknowledged(_ socket: SocketHandle, through seq: Int) {
+    func socketAcknowledged(_ socket: SocketHandle, through seq: Int) {
         guard let userID = state.withLock({ $0.identity(of: socket.id)?.userID }) else { return }
         if courier.acknowledged(userID: userID, socket: socket, through: seq) {
             deliver(to: userID, via: socket.id)
         }
     }
 
-    public func socketClosed(_ socket: SocketHandle) {
+    func socketClosed(_ socket: SocketHandle) {
         metrics.socketClosed()
         connectSpans?.closed(socket.id)
         var userID: Int?
@@ -263,7 +263,7 @@ public final class Gateway: SocketLifecycleDelegate, Service {
     /// subscriber's health, the heartbeat — until a graceful shutdown; then drains, stops and awaits
     /// them all, and only then leaves the cluster, so nothing this node started lands in Redis after
     /// it deregistered.
-    public func run() async throws {
+    func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.work.run() }
             group.addTask { await self.runSubscriptions() }

@@ -16,7 +16,7 @@ import HTTPTypes
 /// `handle(value:)` returns at once for an upgraded socket, so no Swift task stays parked per
 /// connection: a task per socket costs several times a socket's memory (README, "Sockets without
 /// a task each").
-public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
+struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
         case socket
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
@@ -25,12 +25,12 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         case declined(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
     }
 
-    public struct Value: ServerChildChannelValue {
+    struct Value: ServerChildChannelValue {
         let upgradeResult: EventLoopFuture<UpgradeResult>
-        public let channel: any Channel
+        let channel: any Channel
     }
 
-    public let responder: HTTPChannelHandler.Responder
+    let responder: HTTPChannelHandler.Responder
     let sockets: SocketSettings
     /// Per-address connection limits, timeouts, and whose `X-Real-IP` to believe.
     let connectionGuard: ConnectionGuard
@@ -43,7 +43,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     /// Past this much unsent output the client counts as not reading (see ``SocketHandler``).
     static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 16 * 1024, high: 64 * 1024)
 
-    public init(
+    init(
         responder: @escaping HTTPChannelHandler.Responder,
         delegate: any SocketLifecycleDelegate,
         timings: SocketTimings,
@@ -54,7 +54,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         self.connectionGuard = connectionGuard
     }
 
-    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let peer = channel.remoteAddress?.ipAddress.flatMap(IPAddress.init)
         guard connectionGuard.admit(channel, peer: peer) else {
             NodeMetrics.connectionDropped("per_address")
@@ -135,7 +135,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    public func handle(value: Value, logger: Logger) async {
+    func handle(value: Value, logger: Logger) async {
         do {
             switch try await value.upgradeResult.get() {
             case .socket:
@@ -168,7 +168,7 @@ public struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with Parley's WebSocket gateway on `/ws`.
-    public static func parley(
+    static func parley(
         delegate: any SocketLifecycleDelegate,
         timings: SocketTimings,
         connectionGuard: ConnectionGuard

@@ -5,7 +5,7 @@ import Foundation
 /// The client treats any unknown `msg` as a chat message, so these are the only kinds the server
 /// sends to it (API.md §5); a socket that acknowledges (`/ws?ack=1`, docs/api.md §7) also gets
 /// `read` frames, and each of its inbox frames carries its `seq`.
-public enum ServerFrame: Sendable, Equatable {
+enum ServerFrame: Sendable, Equatable {
     /// A chat message (`{"msg":"ok","data":<Message>}`), already encoded as JSON.
     case chatMessage(json: String)
     /// A recalled message, already encoded as JSON.
@@ -18,7 +18,7 @@ public enum ServerFrame: Sendable, Equatable {
     case fail(SocketCloseReason)
 
     /// The frame's UTF-8 JSON text.
-    public var text: String {
+    var text: String {
         switch self {
         case .chatMessage(let json): Self.chatMessagePrefix + json + "}"
         case .recall(let json): Self.recallPrefix + json + "}"

@@ -1,6 +1,6 @@
 /// Why the server closes a signed-in (or signing-in) socket, with the `fail` frame and close code
 /// of API.md §5.
-public enum SocketCloseReason: String, Sendable, Equatable, CaseIterable {
+enum SocketCloseReason: String, Sendable, Equatable, CaseIterable {
     case unauthenticated
     case tokenInvalid = "token_invalid"
     case tokenExpired = "token_expired"
@@ -11,7 +11,7 @@ public enum SocketCloseReason: String, Sendable, Equatable, CaseIterable {
     case loggedOut = "logged_out"
 
     /// The `data` of the `fail` frame.
-    public var text: String {
+    var text: String {
         switch self {
         case .unauthenticated: "您没有权限访问该接口!"
         case .tokenInvalid: "Token 令牌不合法!"
@@ -24,9 +24,9 @@ public enum SocketCloseReason: String, Sendable, Equatable, CaseIterable {
     }
 
     /// The `code` of the `fail` frame.
-    public var code: String { rawValue }
+    var code: String { rawValue }
 
-    public var closeCode: UInt16 {
+    var closeCode: UInt16 {
         switch self {
         case .unauthenticated, .tokenInvalid, .tokenExpired: 4401
         case .userNotFound: 4404

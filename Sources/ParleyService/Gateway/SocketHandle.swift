@@ -2,9 +2,9 @@ import NIOCore
 
 /// How the node speaks to one socket from any thread: commands travel down the socket's pipeline
 /// as user events, so the socket's own handler acts on them on its event loop.
-public struct SocketHandle: Sendable, Hashable {
+struct SocketHandle: Sendable, Hashable {
     /// Unique on this node for the process's lifetime.
-    public let id: UInt64
+    let id: UInt64
     /// The socket's pipeline, not its `any Channel`: the gateway holds one handle per socket, and an
     /// existential is five words where this is one.
     let pipeline: ChannelPipeline
@@ -38,12 +38,12 @@ public struct SocketHandle: Sendable, Hashable {
     func goAway() { pipeline.triggerUserOutboundEvent(Command.goAway, promise: nil) }
     func tryAgainLater() { pipeline.triggerUserOutboundEvent(Command.tryAgainLater, promise: nil) }
 
-    public static func == (lhs: SocketHandle, rhs: SocketHandle) -> Bool { lhs.id == rhs.id }
-    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+    static func == (lhs: SocketHandle, rhs: SocketHandle) -> Bool { lhs.id == rhs.id }
+    func hash(into hasher: inout Hasher) { hasher.combine(id) }
 }
 
 /// What a socket tells the node about itself.
-public protocol SocketLifecycleDelegate: Sendable {
+protocol SocketLifecycleDelegate: Sendable {
     /// `false` while the node drains: upgrades are then refused with 503, so a balancer retries
     /// another node instead of the client bouncing off this one.
     var isAcceptingSockets: Bool { get }

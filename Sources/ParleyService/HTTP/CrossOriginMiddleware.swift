@@ -6,7 +6,7 @@ import Hummingbird
 /// No credentials are ever allowed: tokens travel in the `token` or `Authorization` header, never
 /// in cookies, so a permissive origin list exposes nothing a script could not send anyway.
 /// Preflight requests are answered here, before routing.
-public struct CrossOriginMiddleware<Context: RequestContext>: RouterMiddleware {
+struct CrossOriginMiddleware<Context: RequestContext>: RouterMiddleware {
     /// `nil` allows every origin.
     let allowedOrigins: Set<String>?
 
@@ -14,12 +14,12 @@ public struct CrossOriginMiddleware<Context: RequestContext>: RouterMiddleware {
     static var allowMethods: String { "GET, POST, OPTIONS" }
 
     /// `nil` when CORS is off (`origins` is empty).
-    public init?(origins: [String]?) {
+    init?(origins: [String]?) {
         if let origins, origins.isEmpty { return nil }
         allowedOrigins = origins.map(Set.init)
     }
 
-    public func handle(
+    func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response

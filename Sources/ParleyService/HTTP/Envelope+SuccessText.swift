@@ -1,6 +1,6 @@
 extension Envelope where Payload == String {
     /// A success whose data is a sentence from the catalogue, in the request's language.
-    public init(_ text: SuccessText, for context: AppRequestContext) {
+    init(_ text: SuccessText, for context: AppRequestContext) {
         self.init(text.text(in: context.language))
     }
 }

@@ -3,14 +3,14 @@ import Hummingbird
 
 /// A successful answer: `{"msg":"ok","data":<payload>}` with status 200 (API.md §1), written by the
 /// context's response encoder (``JSONWriter``).
-public struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator, Sendable {
-    public let data: Payload
+struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator, Sendable {
+    let data: Payload
 
-    public init(_ data: Payload) {
+    init(_ data: Payload) {
         self.data = data
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    func response(from request: Request, context: some RequestContext) throws -> Response {
         try context.responseEncoder.encode(SuccessBody(data: data), from: request, context: context)
     }
 
@@ -33,13 +33,13 @@ struct SuccessBody<Payload: Encodable & Sendable>: Encodable, Sendable {
 }
 
 /// ISO 8601 timestamps with milliseconds in UTC: `2026-11-25T13:00:00.000Z`.
-public enum Timestamp {
-    public static func string(from date: Date) -> String {
+enum Timestamp {
+    static func string(from date: Date) -> String {
         date.formatted(format)
     }
 
     /// Reads what ``string(from:)`` writes.
-    public static func date(from string: String) throws -> Date {
+    static func date(from string: String) throws -> Date {
         try format.parse(string)
     }
 

@@ -9,14 +9,10 @@ import Logging
 ///
 /// Errors that are not Parley's own are logged with the request id and answered with a generic
 /// 500; Hummingbird's own HTTP errors (unknown route, body too large) keep their meaning.
-public struct EnvelopeErrorMiddleware: RouterMiddleware {
+struct EnvelopeErrorMiddleware: RouterMiddleware {
     let negotiation: LanguageNegotiation
 
-    public init(negotiation: LanguageNegotiation) {
-        self.negotiation = negotiation
-    }
-
-    public func handle(
+    func handle(
         _ request: Request,
         context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
@@ -58,11 +54,11 @@ public struct EnvelopeErrorMiddleware: RouterMiddleware {
 }
 
 /// A dependency (PostgreSQL or Redis) could not be reached: answered with 503 `unavailable`.
-public struct DependencyUnavailable: Error, Sendable {
-    public let dependency: String
-    public let underlying: any Error
+struct DependencyUnavailable: Error, Sendable {
+    let dependency: String
+    let underlying: any Error
 
-    public init(_ dependency: String, underlying: any Error) {
+    init(_ dependency: String, underlying: any Error) {
         self.dependency = dependency
         self.underlying = underlying
     }

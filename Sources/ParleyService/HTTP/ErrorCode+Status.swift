@@ -3,7 +3,7 @@ import HTTPTypes
 extension ErrorCode {
     /// The HTTP status a refusal is answered with: the HTTP layer's mapping, kept apart so the
     /// stores that throw these codes say what went wrong, not how HTTP reports it.
-    public var status: HTTPResponse.Status {
+    var status: HTTPResponse.Status {
         switch self {
         case .badRequest, .malformedBody, .unsupportedContentType, .loginFailed, .wrongPassword,
             .cannotAddSelf, .cannotReportSelf, .notFriend, .recipientDisabled, .recallExpired, .noFile:

@@ -1,7 +1,7 @@
 /// Every refusal and failure Parley reports, the domain's vocabulary: stores and controllers throw
 /// them (as ``ParleyError``); the stable machine code is here, the text in the catalogue
 /// (`TextCatalogue.swift`), the HTTP status in `ErrorCode+Status.swift`.
-public enum ErrorCode: Sendable, Equatable {
+enum ErrorCode: Sendable, Equatable {
     // 400
     case badRequest
     case malformedBody
@@ -59,7 +59,7 @@ public enum ErrorCode: Sendable, Equatable {
     case unavailable
 
     /// The stable snake_case code that programs switch on.
-    public var code: String {
+    var code: String {
         switch self {
         case .badRequest, .malformedBody, .unsupportedContentType: "bad_request"
         case .loginFailed: "login_failed"

@@ -1,11 +1,11 @@
 /// A named input field: its key in the request and its names in each language, as used by the
 /// validation texts (`用户名不能为空`, `username is required`).
-public struct Field: Sendable {
-    public let key: String
+struct Field: Sendable {
+    let key: String
     let chinese: String
     let english: String
 
-    public init(_ key: String, chinese: String, english: String) {
+    init(_ key: String, chinese: String, english: String) {
         self.key = key
         self.chinese = chinese
         self.english = english

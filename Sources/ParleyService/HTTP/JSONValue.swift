@@ -1,7 +1,7 @@
 import Foundation
 
 /// Any JSON value, as a request body may carry it before validation gives it a type.
-public enum JSONValue: Sendable, Equatable {
+enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -45,7 +45,7 @@ extension JSONValue {
 }
 
 extension JSONValue: Decodable {
-    public init(from decoder: any Decoder) throws {
+    init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -66,7 +66,7 @@ extension JSONValue: Decodable {
 }
 
 extension JSONValue: Encodable {
-    public func encode(to encoder: any Encoder) throws {
+    func encode(to encoder: any Encoder) throws {
         if case .object(let members) = self {
             // Sorted, so the same value is always the same text (a dictionary has no order of its own).
             var object = encoder.container(keyedBy: MemberName.self)

@@ -4,7 +4,7 @@ import Hummingbird
 /// the failure envelope of ``EnvelopeErrorMiddleware``, anything Hummingbird itself encodes — comes
 /// out of the one writer with the same bytes.
 extension JSONWriter: ResponseEncoder {
-    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+    func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
         Self.response(ByteBuffer(bytes: try Self.encode(value)))
     }
 

@@ -17,8 +17,8 @@ import Foundation
 /// It is Parley's one JSON producer: the request context's response encoder
 /// (``AppRequestContext/responseEncoder``), socket frames, the JSON log lines, and what nodes keep
 /// in Redis.
-public struct JSONWriter: Sendable {
-    public init() {}
+struct JSONWriter: Sendable {
+    init() {}
 
     static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
         let output = JSONOutput()

@@ -6,7 +6,7 @@ import Hummingbird
 /// Chinese unless the client asks for English (docs/api.md §1): `?lang=en` or an
 /// `X-Parley-Language: en` header always do; `Accept-Language: en` does too under the default
 /// ``LanguageNegotiation/acceptLanguage`` (API.md §1).
-public enum Language: Sendable {
+enum Language: Sendable {
     case chinese
     case english
 
@@ -32,7 +32,7 @@ public enum Language: Sendable {
 }
 
 /// Whether `Accept-Language` chooses the language (`PARLEY_LANGUAGE_NEGOTIATION`).
-public enum LanguageNegotiation: String, Sendable, CaseIterable {
+enum LanguageNegotiation: String, Sendable, CaseIterable {
     /// API.md §1: `Accept-Language: en` answers in English.
     case acceptLanguage = "accept-language"
     /// Only `?lang` and `X-Parley-Language` switch. For operators of the old uni-app client: iOS

@@ -4,13 +4,13 @@ import NIOCore
 
 /// The fields of a request body, JSON or form-encoded, read through typed accessors that apply
 /// API.md's validation rules and throw the first failure as a 422.
-public struct RequestFields: Sendable {
+struct RequestFields: Sendable {
     /// Bodies over this many bytes are refused with 413 before they are parsed.
-    public static let maximumBodySize = 64 * 1024
+    static let maximumBodySize = 64 * 1024
 
     let values: [String: JSONValue]
 
-    public init(_ values: [String: JSONValue]) {
+    init(_ values: [String: JSONValue]) {
         self.values = values
     }
 
@@ -18,7 +18,7 @@ public struct RequestFields: Sendable {
     ///
     /// JSON objects and `application/x-www-form-urlencoded` bodies are accepted; an empty body has no
     /// fields, so required-field rules speak instead of a parse error.
-    public static func parse(_ request: Request) async throws -> RequestFields {
+    static func parse(_ request: Request) async throws -> RequestFields {
         var request = request
         let body: ByteBuffer
         do {
@@ -32,7 +32,7 @@ public struct RequestFields: Sendable {
     }
 
     /// Parses a request body of the given `Content-Type` (the header's value, `nil` when absent).
-    public static func parse(body: ByteBuffer, contentType: String?) throws -> RequestFields {
+    static func parse(body: ByteBuffer, contentType: String?) throws -> RequestFields {
         guard body.readableBytes > 0 else { return RequestFields([:]) }
         // A body without a content type is read as JSON, as the client's requests always are; so is
         // a "form" that is plainly a JSON object (curl's `-d` labels everything a form).
@@ -87,7 +87,7 @@ public struct RequestFields: Sendable {
 extension RequestFields {
     /// A required string of `length` characters: Unicode scalars (code points), as PostgreSQL's
     /// `char_length` counts them, so a rule that passes here never fails a CHECK of the schema.
-    public func string(_ field: Field, length: ClosedRange<Int>) throws -> String {
+    func string(_ field: Field, length: ClosedRange<Int>) throws -> String {
         guard let value = try optionalString(field, length: length), !value.isEmpty else {
             throw ParleyError.validation(.required(field))
         }
@@ -95,7 +95,7 @@ extension RequestFields {
     }
 
     /// An optional string: `nil` when absent or `null`; an empty string is returned as it is.
-    public func optionalString(_ field: Field, length: ClosedRange<Int>) throws -> String? {
+    func optionalString(_ field: Field, length: ClosedRange<Int>) throws -> String? {
         switch try value(field) {
         case .none, .null:
             return nil
@@ -111,7 +111,7 @@ extension RequestFields {
     }
 
     /// A required integer, from a JSON number or a numeric string (`"12"`).
-    public func int(_ field: Field) throws -> Int {
+    func int(_ field: Field) throws -> Int {
         switch try value(field) {
         case .none, .null, .string(""):
             throw ParleyError.validation(.required(field))
@@ -128,7 +128,7 @@ extension RequestFields {
     }
 
     /// A required 0/1 flag.
-    public func flag(_ field: Field) throws -> Int {
+    func flag(_ field: Field) throws -> Int {
         let value = try int(field)
         guard value == 0 || value == 1 else {
             throw ParleyError.validation(.notInList(field, value: String(value), allowed: ["0", "1"]))
@@ -137,7 +137,7 @@ extension RequestFields {
     }
 
     /// A required string that must be one of `allowed`.
-    public func choice(_ field: Field, in allowed: [String]) throws -> String {
+    func choice(_ field: Field, in allowed: [String]) throws -> String {
         let text: String
         switch try value(field) {
         case .none, .null, .string(""):

@@ -3,10 +3,10 @@ import Logging
 
 /// One log line and the HTTP metrics per request: its id, method, route, status and duration,
 /// never its body or headers (they carry passwords and tokens).
-public struct RequestObservationMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+struct RequestObservationMiddleware<Context: RequestContext>: RouterMiddleware {
+    init() {}
 
-    public func handle(
+    func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response

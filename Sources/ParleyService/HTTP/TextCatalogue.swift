@@ -5,7 +5,7 @@ import Hummingbird
 /// the client compares some of them, so change none without changing API.md.
 extension ErrorCode {
     /// The sentence shown to the person.
-    public func text(in language: Language) -> String {
+    func text(in language: Language) -> String {
         switch (self, language) {
         case (.validation(let failure), _): failure.text(in: language)
         case (.badRequest, .chinese): "请求不合法"
@@ -83,7 +83,7 @@ extension ErrorCode {
 }
 
 /// The texts of successful answers whose `data` is a sentence.
-public enum SuccessText: Sendable {
+enum SuccessText: Sendable {
     /// `POST /logout`.
     case loggedOut
     /// A change was applied (`POST /apply/handle/:id`).
@@ -91,7 +91,7 @@ public enum SuccessText: Sendable {
     /// A setting was changed (`POST /friend/set…`).
     case ok
 
-    public func text(in language: Language) -> String {
+    func text(in language: Language) -> String {
         switch (self, language) {
         case (.loggedOut, .chinese): "退出成功"
         case (.loggedOut, .english): "Signed out"

@@ -1,5 +1,5 @@
 /// The first rule an input broke, rendered with the old backend's templates (API.md §1).
-public enum ValidationFailure: Sendable, Equatable {
+enum ValidationFailure: Sendable, Equatable {
     /// Missing, `null` or an empty string.
     case required(Field)
     /// The value is not of the expected type (`int`, `string`, …).
@@ -84,5 +84,5 @@ public enum ValidationFailure: Sendable, Equatable {
 }
 
 extension Field: Equatable {
-    public static func == (lhs: Field, rhs: Field) -> Bool { lhs.key == rhs.key }
+    static func == (lhs: Field, rhs: Field) -> Bool { lhs.key == rhs.key }
 }

@@ -3,7 +3,7 @@ import Hummingbird
 import NIOCore
 
 /// `POST /upload` and `GET /media/:hash` (docs/api.md §5).
-public struct MediaController: Sendable {
+struct MediaController: Sendable {
     let media: MediaStore
     /// Where uploads go: the bucket of `PARLEY_MEDIA_URL`, else PostgreSQL.
     let uploads: any MediaStorage
@@ -24,7 +24,7 @@ public struct MediaController: Sendable {
     /// this much to the file's own limit.
     static let framingAllowance = 64 * 1024
 
-    public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
+    func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
         router.group()
             .add(middleware: authentication)
             .post("upload", use: upload)

@@ -1,11 +1,11 @@
 /// What the first bytes of a file say it is (docs/api.md §5): the kind, the `Content-Type` it is
 /// served with, and an image's dimensions. The file name and the client's `Content-Type` are never
 /// asked: both are the client's word, the bytes are not.
-public struct MediaFormat: Sendable, Equatable {
-    public let kind: MediaKind
-    public let contentType: String
-    public let width: Int?
-    public let height: Int?
+struct MediaFormat: Sendable, Equatable {
+    let kind: MediaKind
+    let contentType: String
+    let width: Int?
+    let height: Int?
 
     init(_ kind: MediaKind, _ contentType: String, width: Int? = nil, height: Int? = nil) {
         self.kind = kind

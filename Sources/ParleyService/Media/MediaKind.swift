@@ -1,5 +1,5 @@
 /// What an uploaded file is, as its bytes say (docs/api.md §5), with the size each kind may have.
-public enum MediaKind: String, Sendable, Equatable, CaseIterable {
+enum MediaKind: String, Sendable, Equatable, CaseIterable {
     case image
     case audio
     case video
@@ -7,7 +7,7 @@ public enum MediaKind: String, Sendable, Equatable, CaseIterable {
     private static let mebibyte = 1024 * 1024
 
     /// The most bytes a file of this kind may have.
-    public var sizeLimit: Int {
+    var sizeLimit: Int {
         switch self {
         case .image: 10 * Self.mebibyte
         case .audio: 20 * Self.mebibyte
@@ -31,6 +31,6 @@ public enum MediaKind: String, Sendable, Equatable, CaseIterable {
 }
 
 /// The largest width or height of an image, in pixels.
-public enum ImageLimits {
-    public static let maximumSide = 8192
+enum ImageLimits {
+    static let maximumSide = 8192
 }

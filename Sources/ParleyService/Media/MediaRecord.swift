@@ -1,10 +1,10 @@
 import Foundation
 
 /// A stored file, as `media` holds it.
-public struct MediaRecord: Sendable, Equatable {
+struct MediaRecord: Sendable, Equatable {
     /// Where a file's bytes are: each file stays where it was uploaded to, so media stored in
     /// PostgreSQL are still served after `PARLEY_MEDIA_URL` is set.
-    public enum Location: Sendable, Equatable {
+    enum Location: Sendable, Equatable {
         /// In `media_chunks`, under `blobID`, `chunkSize` bytes a chunk.
         case postgres(blobID: UUID, chunkSize: Int)
         /// In the bucket of `PARLEY_MEDIA_URL`, under ``S3MediaStorage/key(of:)``.
@@ -12,9 +12,9 @@ public struct MediaRecord: Sendable, Equatable {
     }
 
     /// The SHA-256 of the bytes, in lower-case hex: the file's name.
-    public let hash: String
-    public let kind: MediaKind
-    public let contentType: String
-    public let size: Int
-    public let location: Location
+    let hash: String
+    let kind: MediaKind
+    let contentType: String
+    let size: Int
+    let location: Location
 }

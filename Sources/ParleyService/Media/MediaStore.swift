@@ -4,18 +4,14 @@ import PostgresNIO
 
 /// The SQL of media (sql/0006_media.sql, 0007): the `media` row of every file wherever its bytes
 /// are, and the chunks of the files kept in PostgreSQL.
-public struct MediaStore: Sendable {
+struct MediaStore: Sendable {
     let database: Database
-
-    public init(database: Database) {
-        self.database = database
-    }
 
     /// The bytes per chunk: small enough that a node holds a few at a time, large enough that a
     /// 100 MiB video is 400 rows.
-    public static let chunkSize = 256 * 1024
+    static let chunkSize = 256 * 1024
 
-    public func record(hash: String) async throws -> MediaRecord? {
+    func record(hash: String) async throws -> MediaRecord? {
         let rows = try await database.query(
             "SELECT kind, content_type, size, storage, blob_id, chunk_size FROM media WHERE hash = \(hash)"
         )

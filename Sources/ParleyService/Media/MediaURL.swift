@@ -1,7 +1,7 @@
 import Hummingbird
 
 /// The URLs `POST /upload` answers, `<base>/media/<hash>`, and the hash they name (docs/api.md §5).
-public enum MediaURL {
+enum MediaURL {
     /// The URL of the file named `hash`: under `publicURL` when configured, else under the host the
     /// request was sent to.
     static func url(hash: String, publicURL: String?, request: Request) -> String {

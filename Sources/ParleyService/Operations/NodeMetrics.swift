@@ -6,7 +6,7 @@ import Metrics
 /// patterns (`/apply/:page`), never raw paths or user ids.
 ///
 /// Each call also counts into ``NodeCounters``, the atomics behind the dashboard's charts.
-public struct NodeMetrics: Sendable {
+struct NodeMetrics: Sendable {
     /// Open sockets on this node, signed in or not.
     private let sockets = Meter(label: "parley_sockets")
     /// Accounts whose live socket this node holds.
@@ -18,7 +18,7 @@ public struct NodeMetrics: Sendable {
     /// From the publish time carried in a kick to the socket's close here.
     private let kickDelivery = Timer(label: "parley_kick_delivery_seconds")
 
-    public init() {}
+    init() {}
 
     func socketOpened() {
         sockets.increment()

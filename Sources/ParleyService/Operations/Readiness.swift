@@ -4,7 +4,7 @@ import PostgresNIO
 import Synchronization
 
 /// Whether this node should get traffic: PostgreSQL and Redis answer and it is not draining.
-public final class Readiness: Sendable {
+final class Readiness: Sendable {
     /// A dependency that takes longer than this to answer counts as down.
     static let probeTimeout: Duration = .seconds(2)
 
@@ -12,20 +12,20 @@ public final class Readiness: Sendable {
     private let redis: RedisClient
     private let draining = Atomic<Bool>(false)
 
-    public init(database: Database, redis: RedisClient) {
+    init(database: Database, redis: RedisClient) {
         self.database = database
         self.redis = redis
     }
 
     /// From now on `/ready` answers 503, so the balancer stops sending new clients here.
-    public func startDraining() {
+    func startDraining() {
         draining.store(true, ordering: .relaxed)
     }
 
-    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+    var isDraining: Bool { draining.load(ordering: .relaxed) }
 
     /// Why the node is not ready, or `nil` when it is.
-    public func unreadyReason() async -> String? {
+    func unreadyReason() async -> String? {
         if isDraining { return "draining" }
         let answers = await dependenciesAnswer()
         if !answers.postgresql { return "postgresql" }

@@ -3,16 +3,10 @@ import Prometheus
 
 /// `GET /`, `/health`, `/ready` and `/metrics` (API.md §4, Service): the routes a load balancer and an
 /// operator ask before anything else.
-public struct ServiceController: Sendable {
+struct ServiceController: Sendable {
     let configuration: ParleyConfiguration
     let readiness: Readiness
     let metrics: PrometheusCollectorRegistry
-
-    public init(configuration: ParleyConfiguration, readiness: Readiness, metrics: PrometheusCollectorRegistry) {
-        self.configuration = configuration
-        self.readiness = readiness
-        self.metrics = metrics
-    }
 
     struct About: Encodable, Sendable {
         let name = "parley"
@@ -20,7 +14,7 @@ public struct ServiceController: Sendable {
         let node: String
     }
 
-    public func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/") { _, _ in
             Envelope(About(version: configuration.version, node: configuration.nodeID))
         }

@@ -5,7 +5,7 @@ import NIORedis
 /// The cluster's per-account side in Redis: which socket holds an account (its presence and
 /// generation), and what reaches that socket on whatever node it is — supersessions, pushed frames,
 /// delivery nudges, on the account's channel and in its node's inbox.
-public struct AccountChannel: Sendable {
+struct AccountChannel: Sendable {
     let redis: RedisClient
     let keys: ClusterKeys
     let nodeID: String
@@ -81,7 +81,7 @@ public struct AccountChannel: Sendable {
     /// its cached session; returns the generation.
     /// - Parameter timeout: how long to wait for Redis (the client's default when `nil`).
     @discardableResult
-    public func supersede(userID: Int, reason: SocketCloseReason, timeout: TimeAmount? = nil) async throws -> Int64 {
+    func supersede(userID: Int, reason: SocketCloseReason, timeout: TimeAmount? = nil) async throws -> Int64 {
         let reply = try await withEpoch {
             try await redis.evaluate(
                 ClusterScripts.supersede,
@@ -100,7 +100,7 @@ public struct AccountChannel: Sendable {
 
     /// The account's sessions changed but Redis could not be told (a supersede failed): announce it
     /// once Redis answers again (``announcePendingSessionChanges()``).
-    public func announceSessionsChangedLater(userID: Int) {
+    func announceSessionsChangedLater(userID: Int) {
         sessionAnnouncements.remember(userID)
     }
 
@@ -135,7 +135,7 @@ public struct AccountChannel: Sendable {
     // MARK: Events
 
     /// Sends `frame` to the account's live socket, on whatever node holds it.
-    public func push(_ frame: ServerFrame, to userID: Int) async throws {
+    func push(_ frame: ServerFrame, to userID: Int) async throws {
         let event = try JSONWriter.encode(UserEvent.push(frame))
         // A push is advisory (the client also refreshes by itself): never hold a request long for it.
         try await redis.send(["PUBLISH", keys.userChannel(userID), String(decoding: event, as: UTF8.self)], timeout: .seconds(1))
@@ -143,13 +143,13 @@ public struct AccountChannel: Sendable {
 
     /// Tells the node holding the account's socket that messages wait for it in PostgreSQL. If
     /// the event is lost they still wait there, for the next `getmessage`.
-    public func notifyDeliveries(to userID: Int) async throws {
+    func notifyDeliveries(to userID: Int) async throws {
         try await redis.send(["PUBLISH", keys.userChannel(userID), Self.deliverEvent], timeout: .seconds(1))
     }
 
     /// A `getmessage`: the waiting messages go to the account's socket now, or as soon as the
     /// socket that is connecting takes the account.
-    public func requestDelivery(to userID: Int) async throws {
+    func requestDelivery(to userID: Int) async throws {
         try await redis.evaluate(
             ClusterScripts.requestDelivery,
             keys: [keys.deliveryRequest(userID), keys.userChannel(userID)],
@@ -162,13 +162,13 @@ public struct AccountChannel: Sendable {
 
     // MARK: Reading
 
-    public struct Presence: Sendable, Equatable {
-        public var node: String
-        public var since: Date
+    struct Presence: Sendable, Equatable {
+        var node: String
+        var since: Date
     }
 
     /// The node holding the account's live socket, if that node is alive.
-    public func presence(userID: Int) async throws -> Presence? {
+    func presence(userID: Int) async throws -> Presence? {
         guard let value = try await redis.send("GET", keys.presence(userID)).string else { return nil }
         let fields = value.split(separator: "|", omittingEmptySubsequences: false)
         guard fields.count == 4, let since = Int64(fields[3]) else { return nil }

@@ -17,15 +17,11 @@ import Crypto
 /// | `{p}login-attempts:{hash}` | string | sign-in attempts for one username (see ``LoginThrottle``) |
 /// | `{p}series`, `{p}series:{node}` | sorted sets | the nodes' last hour of samples (see ``SeriesStore``) |
 /// | `{p}events` | stream | the cluster's event feed, capped (see ``EventFeed``) |
-public struct ClusterKeys: Sendable {
-    public let prefix: String
+struct ClusterKeys: Sendable {
+    let prefix: String
 
-    public init(prefix: String) {
-        self.prefix = prefix
-    }
-
-    public func userChannel(_ userID: Int) -> String { "\(prefix)user:\(userID)" }
-    public var sessionsChannel: String { "\(prefix)sessions" }
+    func userChannel(_ userID: Int) -> String { "\(prefix)user:\(userID)" }
+    var sessionsChannel: String { "\(prefix)sessions" }
     func presence(_ userID: Int) -> String { "\(prefix)presence:\(userID)" }
     func generation(_ userID: Int) -> String { "\(prefix)gen:\(userID)" }
     var nodes: String { "\(prefix)nodes" }

@@ -6,16 +6,16 @@ import NIORedis
 ///
 /// The account side (``AccountChannel``) and the node side (``NodeRegistry``) share Redis's clock,
 /// which the heartbeats read and the claims' deadlines use, and the generation epoch.
-public struct ClusterPresence: Sendable {
-    public let keys: ClusterKeys
-    public let accounts: AccountChannel
+struct ClusterPresence: Sendable {
+    let keys: ClusterKeys
+    let accounts: AccountChannel
     let registry: NodeRegistry
     /// Redis's clock as the heartbeats see it.
     let clock = RedisClock()
     /// Installs a new generation epoch when Redis has none.
     let epochs: EpochKeeper
 
-    public init(redis: RedisClient, keys: ClusterKeys, nodeID: String, presenceTTL: Duration, epochs: ClusterEpochStore) {
+    init(redis: RedisClient, keys: ClusterKeys, nodeID: String, presenceTTL: Duration, epochs: ClusterEpochStore) {
         self.keys = keys
         self.epochs = EpochKeeper(store: epochs) { [redis, keys] epoch in
             let reply = try await redis.evaluate(ClusterScripts.installEpoch, arguments: [keys.prefix, String(epoch)])

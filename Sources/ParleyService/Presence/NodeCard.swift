@@ -2,14 +2,14 @@ import Foundation
 import NIOCore
 
 /// A node as the registry and the dashboard show it.
-public struct NodeCard: Codable, Sendable, Equatable {
-    public var id: String
-    public var address: String
-    public var version: String
-    public var startedAt: Date
-    public var lastSeen: Date
-    public var connections: Int
-    public var draining: Bool
+struct NodeCard: Codable, Sendable, Equatable {
+    var id: String
+    var address: String
+    var version: String
+    var startedAt: Date
+    var lastSeen: Date
+    var connections: Int
+    var draining: Bool
 
     enum CodingKeys: String, CodingKey {
         case id, address, version, connections, draining

@@ -1,16 +1,11 @@
 import Hummingbird
 
 /// `POST /user/update` (docs/api.md §3).
-public struct ProfilesController: Sendable {
+struct ProfilesController: Sendable {
     let users: UserStore
     let media: MediaStore
 
-    public init(users: UserStore, media: MediaStore) {
-        self.users = users
-        self.media = media
-    }
-
-    public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
+    func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
         router.group("user")
             .add(middleware: authentication)
             .post("update", use: update)

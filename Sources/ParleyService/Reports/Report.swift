@@ -1,24 +1,24 @@
 import Foundation
 
 /// What a report is about.
-public enum ReportedType: String, Sendable, Encodable {
+enum ReportedType: String, Sendable, Encodable {
     case user
     case group
 }
 
 /// An abuse report (API.md §3).
-public struct Report: Encodable, Sendable, Equatable {
-    public let id: Int
+struct Report: Encodable, Sendable, Equatable {
+    let id: Int
     /// The reporter.
-    public let userID: Int
-    public let reportedID: Int
-    public let reportedType: ReportedType
-    public let content: String
-    public let category: String
+    let userID: Int
+    let reportedID: Int
+    let reportedType: ReportedType
+    let content: String
+    let category: String
     /// `pending` until someone handles it (`handled` or `rejected`).
-    public let status: String
-    public let createdAt: Date
-    public let updatedAt: Date
+    let status: String
+    let createdAt: Date
+    let updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, content, category, status

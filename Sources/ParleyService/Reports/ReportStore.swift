@@ -2,17 +2,13 @@ import Foundation
 import PostgresNIO
 
 /// The SQL for abuse reports.
-public struct ReportStore: Sendable {
+struct ReportStore: Sendable {
     let database: Database
-
-    public init(database: Database) {
-        self.database = database
-    }
 
     /// A pending report; `nil` when the reporter already has a pending report on that target (the
     /// partial unique index decides, so two concurrent reports can never both be written, while
     /// other reporters are never blocked).
-    public func create(
+    func create(
         reporterID: Int,
         reportedID: Int,
         reportedType: ReportedType,

@@ -1,16 +1,11 @@
 import Hummingbird
 
 /// `POST /report/save` (API.md §4, Reports).
-public struct ReportsController: Sendable {
+struct ReportsController: Sendable {
     let reports: ReportStore
     let users: UserStore
 
-    public init(reports: ReportStore, users: UserStore) {
-        self.reports = reports
-        self.users = users
-    }
-
-    public func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
+    func addRoutes(to router: Router<AppRequestContext>, authentication: AuthenticationMiddleware) {
         router.group("report")
             .add(middleware: authentication)
             .post("save", use: save)

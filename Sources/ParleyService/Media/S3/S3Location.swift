@@ -7,11 +7,11 @@ import Foundation
 /// `https://<bucket>.s3.<region>.amazonaws.com/<key>`. Credentials come from the query's
 /// `access_key_id` and `secret_access_key`, else from `AWS_ACCESS_KEY_ID` and
 /// `AWS_SECRET_ACCESS_KEY`.
-public struct S3Location: Sendable, Equatable {
-    public let bucket: String
+struct S3Location: Sendable, Equatable {
+    let bucket: String
     /// Put before every key: `""`, or the URL's path with a trailing `/` (`parley/`).
-    public let keyPrefix: String
-    public let region: String
+    let keyPrefix: String
+    let region: String
     /// `http` or `https`.
     let scheme: String
     /// The `Host` header: `host`, or `host:port` for a port other than the scheme's.
@@ -21,11 +21,11 @@ public struct S3Location: Sendable, Equatable {
     let credentials: SignatureV4.Credentials
 
     /// Why a media URL was refused, for ``ConfigurationError``.
-    public struct Invalid: Error {
-        public let reason: String
+    struct Invalid: Error {
+        let reason: String
     }
 
-    public init(url: String, accessKeyID: String?, secretAccessKey: String?) throws(Invalid) {
+    init(url: String, accessKeyID: String?, secretAccessKey: String?) throws(Invalid) {
         guard let components = URLComponents(string: url), components.scheme == "s3",
             let bucket = components.host, !bucket.isEmpty
         else {
