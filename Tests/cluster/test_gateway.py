@@ -14,13 +14,18 @@ def psql(sql):
     subprocess.run(["psql", DATABASE_URL, "-qc", sql], check=True, capture_output=True)
 
 
-def test_a_login_on_another_node_kicks_the_socket(cluster):
-    a, b = cluster
+def kick_across_nodes(a, b):
+    """A socket on node `a`, then a login on node `b`: the socket must be kicked (API.md §5)."""
     account = a.sign_up()
     socket = Socket(a.ws, a.login(account))
     assert socket.is_open()
     b.login(account)
     assert socket.closed_with() == (KICKED, 4409)
+    return account
+
+
+def test_a_login_on_another_node_kicks_the_socket(cluster):
+    kick_across_nodes(*cluster)
 
 
 def test_the_newest_socket_wins_on_one_node_and_across_nodes(cluster):

@@ -4,7 +4,7 @@ import urllib.request
 
 from conftest import wait_until
 from sockets import Socket
-from test_gateway import KICKED
+from test_gateway import kick_across_nodes
 
 
 def scrape(node):
@@ -31,11 +31,7 @@ def value(text, name, **labels):
 
 def test_metrics_follow_requests_sockets_and_kicks(cluster):
     a, b = cluster
-    account = a.sign_up()
-    socket = Socket(a.ws, a.login(account))
-    assert socket.is_open()
-    b.login(account)
-    assert socket.closed_with() == (KICKED, 4409)
+    kick_across_nodes(a, b)
     Socket(a.ws, "bad-token").close_code()
 
     text_a = wait_until(lambda: (lambda t: t if 'parley_kick_delivery_seconds_count' in t else None)(scrape(a)),
