@@ -57,7 +57,8 @@ public struct ParleyConfiguration: Sendable {
     /// The OpenTelemetry collector spans are exported to over OTLP/HTTP (`http://collector:4318`,
     /// sent to its `/v1/traces`); `nil` turns tracing off.
     public var otelEndpoint: String?
-    public var version = ParleyConfiguration.version
+    /// The release this node runs, shown by `/` and in the registry.
+    public var version: String { Self.version }
 
     /// The release this binary was built as.
     public static let version = "0.1.0"
