@@ -21,9 +21,11 @@ import Synchronization
 /// from PostgreSQL.
 ///
 /// Sockets use an entry only if it was stored while the subscriber was on the connection on which
-/// `{p}sessions` is confirmed now (``isActive(userID:sessionID:confirmedOn:now:)``): then every
-/// revocation announced since its PostgreSQL answer either removed it already or has yet to be
-/// handled, and the socket's sync after its claim waits for that (``GatewayStateMachine/SessionCheck``).
+/// `{p}sessions` was confirmed when the cache was last trusted
+/// (``activeConfirmation(userID:sessionID:now:)``): then every revocation announced since its
+/// PostgreSQL answer either removed it already or has yet to be handled, and the socket's sync
+/// after its claim waits for that, or finds the connection changed and has PostgreSQL asked again
+/// (``GatewayStateMachine/SessionCheck``).
 final class SessionCache: Sendable {
     /// Taken before asking PostgreSQL; a store with a ticket older than the last invalidation is
     /// ignored.
@@ -45,9 +47,25 @@ final class SessionCache: Sendable {
         /// Counts invalidations, so a read that overlapped one is not stored.
         var epoch: UInt64 = 0
         var isTrusted = false
+        /// The subscriber connection on which `{p}sessions` was confirmed when the cache was last
+        /// trusted, if known.
+        var confirmation: RedisSubscriber.Confirmation?
         /// When expired entries were last dropped to make room (at most once a second: it is a
         /// walk over all of them).
         var prunedAt: ContinuousClock.Instant?
+
+        func entry(userID: Int, sessionID: UUID, now: ContinuousClock.Instant) -> Entry? {
+            guard isTrusted, let entry = entries[userID], entry.sessionID == sessionID, entry.expiry > now else { return nil }
+            return entry
+        }
+
+        /// Rebuilds the entries without the expired ones: a dictionary keeps its storage when
+        /// entries are removed, so only a new one gives the memory back.
+        mutating func dropExpired(now: ContinuousClock.Instant) {
+            prunedAt = now
+            guard entries.values.contains(where: { $0.expiry <= now }) else { return }
+            entries = entries.filter { $0.value.expiry > now }
+        }
     }
 
     /// How long an entry is used without asking PostgreSQL again.
@@ -62,16 +80,24 @@ final class SessionCache: Sendable {
     }
 
     /// Whether `sessionID` is the account's session PostgreSQL called active within ``lifetime``.
-    /// - Parameter confirmation: for a socket, the subscriber's connection on which `{p}sessions` is
-    ///   confirmed now: only an answer stored while it was the same connection counts.
-    func isActive(
-        userID: Int, sessionID: UUID, confirmedOn confirmation: RedisSubscriber.Confirmation? = nil, now: ContinuousClock.Instant = .now
-    ) -> Bool {
+    func isActive(userID: Int, sessionID: UUID, now: ContinuousClock.Instant = .now) -> Bool {
+        state.withLock { $0.entry(userID: userID, sessionID: sessionID, now: now) != nil }
+    }
+
+    /// For a socket: the subscriber connection on which `{p}sessions` was confirmed when the cache
+    /// was last trusted, if `sessionID` is held as active from an answer stored on that same
+    /// connection; `nil` when PostgreSQL must be asked.
+    ///
+    /// Read on the socket's event loop, without asking the subscriber's. A confirmation gone stale
+    /// meanwhile (the subscriber reconnected, and the gateway has not heard yet) costs no safety:
+    /// the socket's sync after its claim finds the subscriber on another connection, and
+    /// PostgreSQL is asked again (``GatewayStateMachine/SessionCheck``).
+    func activeConfirmation(userID: Int, sessionID: UUID, now: ContinuousClock.Instant = .now) -> RedisSubscriber.Confirmation? {
         state.withLock { state in
-            guard state.isTrusted, let entry = state.entries[userID], entry.sessionID == sessionID, entry.expiry > now else {
-                return false
+            guard let confirmation = state.confirmation, state.entry(userID: userID, sessionID: sessionID, now: now)?.confirmation == confirmation else {
+                return nil
             }
-            return confirmation == nil || entry.confirmation == confirmation
+            return confirmation
         }
     }
 
@@ -88,12 +114,19 @@ final class SessionCache: Sendable {
             guard state.isTrusted, state.epoch == ticket.epoch else { return }
             if state.entries.count >= capacity, state.entries[userID] == nil {
                 guard state.prunedAt.map({ now - $0 >= .seconds(1) }) ?? true else { return }
-                state.prunedAt = now
-                state.entries = state.entries.filter { $0.value.expiry > now }
+                state.dropExpired(now: now)
                 guard state.entries.count < capacity else { return }
             }
             state.entries[userID] = Entry(sessionID: sessionID, expiry: now + lifetime, confirmation: ticket.confirmation)
         }
+    }
+
+    /// Gives back the memory of expired entries. Every connect stores one, so without this a node
+    /// would keep an entry per socket that ever connected, up to ``capacity``, long after each
+    /// stopped being used: about 100 bytes per socket held (BENCHMARKS.md, fix 27). The
+    /// heartbeat calls it.
+    func dropExpired(now: ContinuousClock.Instant = .now) {
+        state.withLock { $0.dropExpired(now: now) }
     }
 
     /// The account's sessions changed (revoked, superseded, disabled): ask PostgreSQL next time.
@@ -119,12 +152,17 @@ final class SessionCache: Sendable {
             state.entries = [:]
             state.epoch &+= 1
             state.isTrusted = false
+            state.confirmation = nil
         }
     }
 
-    /// The subscription to the invalidation channel is confirmed: use the cache.
-    func trust() {
-        state.withLock { $0.isTrusted = true }
+    /// The subscription to the invalidation channel is confirmed, on the subscriber connection
+    /// `confirmation` if known: use the cache.
+    func trust(confirmedOn confirmation: RedisSubscriber.Confirmation? = nil) {
+        state.withLock { state in
+            state.isTrusted = true
+            state.confirmation = confirmation
+        }
     }
 
     /// Entries held now (for tests).

@@ -91,7 +91,7 @@ extension Gateway {
     private func trustSessionCacheOnceSubscribed() async {
         do {
             try await subscriber.subscribe([presence.keys.sessionsChannel])
-            authenticator.cache.trust()
+            authenticator.cache.trust(confirmedOn: try await subscriber.confirmation(of: presence.keys.sessionsChannel))
         } catch {
             // Still desired: subscribed on the next connection, which the next event reports.
             logger.notice("Session cache off until the invalidation channel is subscribed", metadata: ["error": "\(error)"])

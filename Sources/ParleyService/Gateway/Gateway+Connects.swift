@@ -8,9 +8,19 @@ extension Gateway {
     /// Sockets per session query and per claim script at most.
     static let connectBatch = 500
 
-    /// Checks the sessions of the sockets whose tokens were verified: in the ``SessionCache`` when
-    /// it holds an answer the node has been able to hear revocations of since, else in one query
-    /// per batch on the gateway's own connection (``DedicatedConnection``).
+    /// Checks a socket's session on the caller's thread when the ``SessionCache`` holds an answer
+    /// the node has been able to hear revocations of since (a reconnect, a takeover on the node that
+    /// checked the session a moment ago); else it waits for the next batch query.
+    func checkSession(_ connection: UInt64, identity: TokenIdentity) {
+        if let confirmation = authenticator.cache.activeConfirmation(userID: identity.userID, sessionID: identity.sessionID) {
+            update { $0.sessionActive(connection, confirmation: confirmation) }
+        } else {
+            sessionChecks.append((connection, identity))
+        }
+    }
+
+    /// Checks the sessions the cache could not answer, one query per batch on the gateway's own
+    /// connection (``DedicatedConnection``), and keeps the answers for the next connects.
     func runSessionChecks() async {
         await sessionChecks.run(maximumBatch: Self.connectBatch) { batch in
             await traced("socket connect: session checks", batch.map(\.connection)) { await checkSessions(batch) }
@@ -21,16 +31,11 @@ extension Gateway {
         // Taken before asking: a revocation the answer does not show is announced after this.
         let confirmation = try? await subscriber.confirmation(of: presence.keys.sessionsChannel)
         let ticket = authenticator.cache.ticket(confirmation: confirmation)
-        let asked = batch.filter { socket in
-            guard let confirmation else { return true }
-            let identity = socket.identity
-            return !authenticator.cache.isActive(userID: identity.userID, sessionID: identity.sessionID, confirmedOn: confirmation)
-        }
         do {
-            let refusals = asked.isEmpty ? [:] : try await authenticator.refusals(of: asked.map(\.identity), on: sessionChecksConnection)
+            let refusals = try await authenticator.refusals(of: batch.map(\.identity), on: sessionChecksConnection)
             for refusal in refusals.values { metrics.connectRefused(refusal.closeReason.rawValue) }
             if let ticket {
-                for identity in asked.map(\.identity) where refusals[identity.sessionID] == nil {
+                for identity in batch.map(\.identity) where refusals[identity.sessionID] == nil {
                     authenticator.cache.store(userID: identity.userID, sessionID: identity.sessionID, ticket: ticket)
                 }
             }

@@ -148,7 +148,7 @@ final class Gateway: SocketLifecycleDelegate, Service {
             case .authenticate(let connection):
                 authenticate(connection, token: token)
             case .checkSession(let connection, let identity):
-                sessionChecks.append((connection, identity))
+                checkSession(connection, identity: identity)
             case .subscribe(let userID):
                 subscriptions.append((userID, true))
             case .unsubscribe(let userID):

@@ -133,6 +133,11 @@ struct GatewayStateMachine {
     private(set) var connections: [ConnectionID: Connection] = [:]
     private var accounts: [Int: Account] = [:]
     private var claims: [Int: ClaimInFlight] = [:]
+    /// Accounts whose last socket here closed while their channel was subscribed, and whether a
+    /// heartbeat has seen them since. The subscription outlives the socket by one to two
+    /// heartbeats (``subscriptionsAged()``), so a client coming back here meanwhile — a flaky
+    /// network, a takeover — claims at once instead of waiting for Redis to confirm a new one.
+    private var lingering: [Int: Bool] = [:]
     private(set) var isDraining = false
     /// Presence entries Redis could not release: an entry left behind names a live node, so no
     /// reaper would ever clear it.
@@ -236,7 +241,7 @@ struct GatewayStateMachine {
         connections[connection]?.identity = identity
         connections[connection]?.phase = .checkingSession(userID: userID)
         earliestExpiry = min(earliestExpiry, identity.expiresAt)
-        var account = accounts[userID] ?? Account()
+        var account = accounts[userID] ?? Account(subscription: lingering.removeValue(forKey: userID) == nil ? .none : .confirmed)
         account.connections.insert(connection)
         accounts[userID] = account
         return subscribeIfNeeded(userID: userID) + [.checkSession(connection, identity)]
@@ -546,11 +551,27 @@ struct GatewayStateMachine {
         return actions
     }
 
-    /// Forgets an account with no sockets here and no claim to wait for, and its subscription.
+    /// Forgets an account with no sockets here and no claim to wait for. Its confirmed
+    /// subscription lingers unless the node drains; one still asked for is withdrawn.
     private mutating func forgetIfUnused(userID: Int) -> [Action] {
         guard let account = accounts[userID], account.connections.isEmpty, claims[userID] == nil else { return [] }
         accounts[userID] = nil
-        return account.subscription == .none ? [] : [.unsubscribe(userID: userID)]
+        switch account.subscription {
+        case .none:
+            return []
+        case .confirmed where !isDraining:
+            lingering[userID] = false
+            return []
+        case .confirmed, .requested:
+            return [.unsubscribe(userID: userID)]
+        }
+    }
+
+    /// A heartbeat: the subscriptions that lingered since the previous one end.
+    mutating func subscriptionsAged() -> [Action] {
+        let ended = lingering.filter(\.value).keys.sorted()
+        lingering = lingering.filter { !$0.value }.mapValues { _ in true }
+        return ended.map { .unsubscribe(userID: $0) }
     }
 
     private mutating func supersede(userID: Int, below generation: Generation, reason: SocketCloseReason) -> [Action] {

@@ -6,7 +6,9 @@ import Synchronization
 /// the registry, applies the supersessions queued in its inbox (a lost kick message still closes
 /// its socket), installs a generation epoch when Redis has none, re-registers the node's sockets
 /// after Redis forgot them, retries failed releases, announces revocations Redis missed, clears
-/// dead nodes, and paces the gateway's checks of open sockets (token expiry, session sweep).
+/// dead nodes, paces the gateway's checks of open sockets (token expiry, session sweep), ends the
+/// subscriptions that outlived their sockets, and lets the session cache give back its expired
+/// entries.
 final class NodeHeartbeat: Sendable {
     /// Every socket's session is checked against PostgreSQL every this many heartbeats, and at the
     /// next one after the node may have missed kicks.
@@ -54,6 +56,8 @@ final class NodeHeartbeat: Sendable {
             previous = start
             await beat(&registration, gateway: gateway)
             gateway.closeExpiredSockets()
+            gateway.update { $0.subscriptionsAged() }
+            gateway.authenticator.cache.dropExpired()
             registration.beatsSinceSweep += 1
             if registration.beatsSinceSweep >= Self.sweepPeriod || gateway.state.withLock({ $0.isSessionSweepDue }) {
                 registration.beatsSinceSweep = 0

@@ -29,13 +29,21 @@ struct SessionCacheTests {
     /// `{p}sessions` was confirmed before PostgreSQL was asked: no revocation since can have been lost.
     @Test func aSocketUsesOnlyAnAnswerStoredOnTheSubscriberConnectionItSees() throws {
         let (first, second) = (RedisSubscriber.Confirmation(connection: 1), RedisSubscriber.Confirmation(connection: 2))
-        let cache = trustedCache()
+        let cache = SessionCache()
+        cache.trust(confirmedOn: first)
         cache.store(userID: user, sessionID: session, ticket: try #require(cache.ticket(confirmation: first)), now: start)
-        #expect(cache.isActive(userID: user, sessionID: session, confirmedOn: first, now: start))
-        #expect(!cache.isActive(userID: user, sessionID: session, confirmedOn: second, now: start), "the subscriber reconnected")
+        #expect(cache.activeConfirmation(userID: user, sessionID: session, now: start) == first)
+        #expect(cache.activeConfirmation(userID: user, sessionID: UUID(), now: start) == nil, "another session of the account")
+        #expect(cache.activeConfirmation(userID: user, sessionID: session, now: start + .seconds(5)) == nil, "expired")
+        cache.trust(confirmedOn: second)
+        #expect(cache.activeConfirmation(userID: user, sessionID: session, now: start) == nil, "the subscriber reconnected")
         cache.store(userID: user, sessionID: session, ticket: try #require(cache.ticket()), now: start)
-        #expect(!cache.isActive(userID: user, sessionID: session, confirmedOn: first, now: start), "an HTTP answer")
+        #expect(cache.activeConfirmation(userID: user, sessionID: session, now: start) == nil, "an HTTP answer")
         #expect(cache.isActive(userID: user, sessionID: session, now: start))
+        cache.distrust()
+        cache.trust()
+        cache.store(userID: user, sessionID: session, ticket: try #require(cache.ticket(confirmation: second)), now: start)
+        #expect(cache.activeConfirmation(userID: user, sessionID: session, now: start) == nil, "trusted with no confirmation known")
     }
 
     @Test func forgetsARevokedAccount() throws {
@@ -75,6 +83,19 @@ struct SessionCacheTests {
         let cache = trustedCache()
         cache.store(userID: user, sessionID: session, ticket: try #require(cache.ticket()), now: start)
         cache.forgetAll()
+        #expect(cache.count == 0)
+    }
+
+    @Test func givesBackExpiredEntries() throws {
+        let cache = trustedCache()
+        cache.store(userID: 1, sessionID: session, ticket: try #require(cache.ticket()), now: start)
+        cache.store(userID: 2, sessionID: session, ticket: try #require(cache.ticket()), now: start + .seconds(3))
+        cache.dropExpired(now: start + .seconds(4))
+        #expect(cache.count == 2)
+        cache.dropExpired(now: start + .seconds(6))
+        #expect(cache.count == 1)
+        #expect(cache.isActive(userID: 2, sessionID: session, now: start + .seconds(6)))
+        cache.dropExpired(now: start + .seconds(9))
         #expect(cache.count == 0)
     }
 

@@ -99,7 +99,7 @@ struct GatewayStateMachineTests {
         #expect(machine.superseded(userID: 7, generation: 150, reason: .loggedOut) == [
             .close(1, .loggedOut), .release(userID: 7, generation: 100),
         ])
-        #expect(machine.socketClosed(1) == [.unsubscribe(userID: 7)])
+        #expect(machine.socketClosed(1) == [])
     }
 
     // MARK: One session check per connect (issue 14)
@@ -247,23 +247,41 @@ struct GatewayStateMachineTests {
         checked(&machine, 2, user: 7)
         #expect(machine.redisFailed(userID: 7) == [.tryAgainLater(1), .tryAgainLater(2)])
         _ = machine.socketClosed(1)
-        #expect(machine.socketClosed(2) == [.unsubscribe(userID: 7)])
+        #expect(machine.socketClosed(2) == [], "the confirmed subscription lingers")
     }
 
-    @Test func closingTheLastSocketReleasesAndUnsubscribes() {
+    /// A client coming back within a heartbeat or two claims at once: the account's channel is
+    /// still subscribed. Later, the subscription ends, and the next socket subscribes anew.
+    @Test func closingTheLastSocketReleasesAndTheSubscriptionLingers() {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
         _ = machine.claimed(1, userID: 7, generation: 100)
-        #expect(machine.socketClosed(1) == [.release(userID: 7, generation: 100), .unsubscribe(userID: 7)])
-        // The next socket of the account subscribes anew.
-        #expect(authenticated(&machine, 2, user: 7) == [.subscribe(userID: 7)])
+        #expect(machine.socketClosed(1) == [.release(userID: 7, generation: 100)])
+        #expect(machine.subscriptionsAged() == [], "one heartbeat at least")
+        #expect(authenticated(&machine, 2, user: 7) == [], "still subscribed")
+        #expect(machine.sessionActive(2, confirmation: Self.confirmation) == [.claim(2, userID: 7)])
+        _ = machine.claimed(2, userID: 7, generation: 101)
+        #expect(machine.socketClosed(2) == [.release(userID: 7, generation: 101)])
+        #expect(machine.subscriptionsAged() == [])
+        #expect(machine.subscriptionsAged() == [.unsubscribe(userID: 7)])
+        #expect(machine.subscriptionsAged() == [])
+        #expect(authenticated(&machine, 3, user: 7) == [.subscribe(userID: 7)])
+    }
+
+    @Test func aDrainingNodeKeepsNoSubscriptionLingering() {
+        var machine = Machine()
+        claiming(&machine, 1, user: 7)
+        _ = machine.claimed(1, userID: 7, generation: 100)
+        _ = machine.drain()
+        #expect(machine.socketClosed(1) == [.unsubscribe(userID: 7)])
+        #expect(machine.subscriptionsAged() == [])
     }
 
     @Test func aSocketClosedWhileClaimingGivesItsPresenceBack() {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
         #expect(machine.socketClosed(1) == [])
-        #expect(machine.claimed(1, userID: 7, generation: 100) == [.release(userID: 7, generation: 100), .unsubscribe(userID: 7)])
+        #expect(machine.claimed(1, userID: 7, generation: 100) == [.release(userID: 7, generation: 100)])
     }
 
     @Test func aRevokedSessionFoundAfterTheClaimCloses() {
