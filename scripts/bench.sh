@@ -22,9 +22,9 @@ only="${ONLY:-kick push message http storm idle cluster peer}"
 base_port="${BENCH_PORT:-18200}"
 if [ "$size" = tiny ]; then
     runs="${RUNS:-1}"
-    kick_rounds=20; push_count=20; http_duration=2s; storm_connects=50; idle_sizes="50"; cluster_per_node=50; cpu_window=1; pgbench_seconds=2
+    kick_rounds=20; push_count=20; http_duration=2s; storm_connects=50; idle_sizes="50"; idle_settle=1; cluster_per_node=50; cpu_window=1; pgbench_seconds=2
 else
-    kick_rounds=1000; push_count=1000; http_duration=10s; storm_connects=10000; idle_sizes="10000 19000"; cluster_per_node=17000; cpu_window=10; pgbench_seconds=10
+    kick_rounds=1000; push_count=1000; http_duration=10s; storm_connects=10000; idle_sizes="10000 19000"; idle_settle=10; cluster_per_node=17000; cpu_window=10; pgbench_seconds=10
 fi
 
 if [ -n "${PROFILE:-}" ] && ! command -v perf >/dev/null; then apt-get install -y -q linux-perf >/dev/null; fi
@@ -134,9 +134,11 @@ for i in $(seq 1 "$runs"); do
     if wants idle; then
         for n in $idle_sizes; do
             # A fresh node: memory freed by earlier scenarios would otherwise hide in its RSS baseline.
+            # RSS is read at rest, 10 s after the last connect: past the session cache's 5 s and the
+            # heartbeat that drops its expired entries, which are the connects', not the sockets'.
             stop_node 1
             start_node 1
-            run "idle-$n" idle --node "$a" --pid "$(node_pid 1)" --sockets "$n" --cpu-window "$cpu_window" --prefix "i${tag}r${i}k$((n / 1000))_"
+            run "idle-$n" idle --node "$a" --pid "$(node_pid 1)" --sockets "$n" --settle "$idle_settle" --cpu-window "$cpu_window" --prefix "i${tag}r${i}k$((n / 1000))_"
         done
     fi
 done

@@ -13,6 +13,7 @@ struct Serve: SettingsCommand {
     @Argument(parsing: .allUnrecognized, help: .hidden) var settingFlags: [String] = []
 
     func run() async throws {
+        HeapSettings.apply()
         let configuration = try loadConfiguration()
         _ = try configuration.requiredJWTSecret()
         configuration.bootstrapLogging(metadataProvider: configuration.logMetadataProvider)
