@@ -9,7 +9,7 @@ import Testing
 struct DatabaseTests {
     /// `PostgresClient.query` in postgres-nio 1.33.2 kept the connection of an `INSERT … RETURNING`
     /// that failed before its rows were read: under load a node lost its whole pool to duplicate
-    /// registrations. Thousands of them on a two-connection pool, while busy threads preempt the
+    /// registrations. Thousands of them on a two-connection pool, a hundred at a time, while busy threads preempt the
     /// ones sending queries (the leak needed a stall between sending a query and reading it),
     /// must leave it working.
     @Test func failedReturningQueriesGiveTheirConnectionsBack() async throws {
@@ -26,18 +26,28 @@ struct DatabaseTests {
             let insert: PostgresQuery = "INSERT INTO users (username, password_hash) VALUES (\(username), 'x') RETURNING id"
             let inserted = try await database.query(insert).collect()
             #expect(inserted.count == 1)
+            // A window of 100 in flight keeps both connections busy without leaving any query
+            // queued long enough to run into `Database.deadline` on a slow machine.
             let violations = await withTaskGroup(of: Bool.self) { duplicates in
-                for _ in 0..<2_000 {
-                    duplicates.addTask {
-                        do {
-                            _ = try await database.query(insert)
-                            return false
-                        } catch {
-                            return Database.isUniqueViolation(error, constraint: "users_username_key")
-                        }
+                @Sendable func duplicate() async -> Bool {
+                    do {
+                        _ = try await database.query(insert)
+                        return false
+                    } catch {
+                        return Database.isUniqueViolation(error, constraint: "users_username_key")
                     }
                 }
-                return await duplicates.reduce(0) { $0 + ($1 ? 1 : 0) }
+                var count = 0
+                for started in 0..<2_000 {
+                    if started >= 100, let violated = await duplicates.next() {
+                        count += violated ? 1 : 0
+                    }
+                    duplicates.addTask(operation: duplicate)
+                }
+                for await violated in duplicates {
+                    count += violated ? 1 : 0
+                }
+                return count
             }
             #expect(violations == 2_000)
             // Both connections came back: this would wait for a lease until the deadline.
