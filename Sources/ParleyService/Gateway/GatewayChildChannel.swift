@@ -90,23 +90,19 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { [sockets, connectionGuard] channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         let handle = SocketHandle(id: Self.nextSocketID.add(1, ordering: .relaxed).oldValue, channel: channel)
-                        try channel.pipeline.syncOperations.addHandler(
-                            SocketHandler(
-                                handle: handle,
-                                token: UpgradeQuery.value(of: "token", in: head.uri),
-                                address: connectionGuard.trustedProxies.clientAddress(
-                                    peer: peer,
-                                    realIP: head.headers.first(name: "X-Real-IP")
-                                ),
-                                acknowledges: UpgradeQuery.value(of: "ack", in: head.uri) == "1",
-                                settings: sockets
-                            )
-                        )
                         channel.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark).whenFailure { _ in }
                         // The channel keeps a receive buffer per read of a burst for its whole life;
                         // a chat socket reads small frames, and one buffer, grown as needed, serves
                         // them (BENCHMARKS.md, fix 21).
                         channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1).whenFailure { _ in }
+                        try SocketHandler.install(
+                            on: channel,
+                            handle: handle,
+                            token: UpgradeQuery.value(of: "token", in: head.uri),
+                            address: connectionGuard.trustedProxies.clientAddress(peer: peer, realIP: head.headers.first(name: "X-Real-IP")),
+                            acknowledges: UpgradeQuery.value(of: "ack", in: head.uri) == "1",
+                            settings: sockets
+                        )
                         return .socket
                     }
                 }

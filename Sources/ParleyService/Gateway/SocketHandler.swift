@@ -8,8 +8,9 @@ import NIOWebSocket
 ///
 /// It is a plain channel handler, no Swift task per socket: a chat node's capacity is its memory
 /// per idle socket, and a parked task costs several times what this handler does. For the same
-/// reason its pings come from its event loop's ``KeepAliveWheel``, not from a timer of its own, and
-/// it keeps the token and address only until it has handed them to the gateway.
+/// reason its pings come from its event loop's ``KeepAliveWheel``, not from a timer of its own, it
+/// never holds what the upgrade brought (the token, the address: ``install(on:handle:token:address:acknowledges:settings:)``
+/// hands them to the gateway), and it keeps no handle on its close timeout.
 final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
@@ -17,14 +18,13 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private enum State {
         case open
-        /// We sent a close frame and wait for the client's (or the timeout).
-        case closing(Scheduled<Void>?)
+        /// We sent a close frame and wait for the client's (or the timeout, which is not cancelled:
+        /// firing on a closed connection does nothing).
+        case closing
         case closed
     }
 
     private let handle: SocketHandle
-    /// What the client sent with its upgrade, until ``handlerAdded(context:)`` hands it on.
-    private var opening: (token: String?, address: IPAddress?)?
     private let settings: SocketSettings
     private var state = State.open
     private var aggregator = FrameAggregator()
@@ -40,17 +40,25 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Maintained by the wheel.
     var keepAlivePosition: KeepAliveWheel.Position?
 
-    init(
+    init(handle: SocketHandle, acknowledges: Bool, settings: SocketSettings) {
+        self.handle = handle
+        self.acknowledges = acknowledges
+        self.settings = settings
+    }
+
+    /// Serves the upgraded `channel` with a new handler, then tells the gateway the socket opened
+    /// with what its upgrade request carried: `token` and `address` go straight on, and an idle
+    /// socket's handler keeps no room for them (BENCHMARKS.md, fix 30). On the channel's event loop.
+    static func install(
+        on channel: any Channel,
         handle: SocketHandle,
         token: String?,
         address: IPAddress?,
         acknowledges: Bool,
         settings: SocketSettings
-    ) {
-        self.handle = handle
-        self.opening = (token, address)
-        self.acknowledges = acknowledges
-        self.settings = settings
+    ) throws {
+        try channel.pipeline.syncOperations.addHandler(SocketHandler(handle: handle, acknowledges: acknowledges, settings: settings))
+        settings.delegate.socketOpened(handle, token: token, address: address, acknowledges: acknowledges)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -59,9 +67,6 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let wheel = settings.keepAliveWheels.wheel(for: context.eventLoop)
         keepAlivePosition = wheel.join(self)
         keepAliveWheel = wheel
-        let (token, address) = opening ?? (nil, nil)
-        opening = nil
-        settings.delegate.socketOpened(handle, token: token, address: address, acknowledges: acknowledges)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -79,7 +84,6 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         leaveKeepAliveWheel()
-        if case .closing(let timeout) = state { timeout?.cancel() }
         state = .closed
         settings.delegate.socketClosed(handle)
         context.fireChannelInactive()
@@ -140,7 +144,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // The client closes: echo its code, then drop the connection.
             var data = frame.unmaskedData
             let code = data.readWebSocketErrorCode() ?? .normalClosure
-            state = .closing(nil)
+            state = .closing
             context.writeAndFlush(wrapOutboundOut(Self.closeFrame(code, allocator: context.channel.allocator)))
                 .whenComplete { _ in context.close(promise: nil) }
         case .closing:
@@ -208,10 +212,10 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func startClosing(context: ChannelHandlerContext, code: WebSocketErrorCode) {
         guard case .open = state else { return }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let timeout = context.eventLoop.scheduleTask(in: settings.timings.closeHandshakeTimeout) {
+        context.eventLoop.scheduleTask(in: settings.timings.closeHandshakeTimeout) {
             loopBound.value.close(promise: nil)
         }
-        state = .closing(timeout)
+        state = .closing
         context.writeAndFlush(wrapOutboundOut(Self.closeFrame(code, allocator: context.channel.allocator)), promise: nil)
     }
 

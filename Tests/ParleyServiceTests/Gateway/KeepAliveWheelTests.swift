@@ -22,10 +22,9 @@ struct KeepAliveWheelTests {
     /// an embedded channel's `finish()` runs every task of the loop the others share.)
     func socket(_ id: UInt64) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(loop: loop)
-        let handler = SocketHandler(
-            handle: SocketHandle(id: id, channel: channel), token: nil, address: nil, acknowledges: false, settings: settings
+        try SocketHandler.install(
+            on: channel, handle: SocketHandle(id: id, channel: channel), token: nil, address: nil, acknowledges: false, settings: settings
         )
-        try channel.pipeline.syncOperations.addHandler(handler)
         _ = try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }

@@ -23,11 +23,9 @@ struct SocketHandlerTests {
 
     init() throws {
         let handle = SocketHandle(id: 1, channel: channel)
-        try channel.pipeline.syncOperations.addHandler(
-            SocketHandler(
-                handle: handle, token: "abc", address: IPAddress("127.0.0.1"), acknowledges: false,
-                settings: SocketSettings(delegate: recorder, timings: SocketTimings())
-            )
+        try SocketHandler.install(
+            on: channel, handle: handle, token: "abc", address: IPAddress("127.0.0.1"), acknowledges: false,
+            settings: SocketSettings(delegate: recorder, timings: SocketTimings())
         )
         _ = try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
     }
@@ -100,11 +98,9 @@ struct SocketHandlerTests {
     /// A socket opened with `ack=1` reports its acknowledgements and still ignores anything else.
     @Test func anAcknowledgingSocketReportsItsAcknowledgements() throws {
         let acknowledging = EmbeddedChannel()
-        try acknowledging.pipeline.syncOperations.addHandler(
-            SocketHandler(
-                handle: SocketHandle(id: 2, channel: acknowledging), token: "abc", address: nil, acknowledges: true,
-                settings: SocketSettings(delegate: recorder, timings: SocketTimings())
-            )
+        try SocketHandler.install(
+            on: acknowledging, handle: SocketHandle(id: 2, channel: acknowledging), token: "abc", address: nil, acknowledges: true,
+            settings: SocketSettings(delegate: recorder, timings: SocketTimings())
         )
         _ = try acknowledging.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         for text in [#"{"type":"ack","seq":3}"#, #"{"type":"typing"}"#, "hello", #"{"type":"ack","seq":9}"#] {
