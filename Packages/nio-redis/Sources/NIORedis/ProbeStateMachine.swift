@@ -6,9 +6,9 @@ import NIOCore
 /// points at the old node, or the link is blackholed). When nothing has arrived
 /// for `idleInterval`, the driver sends a probe — a subscriber publishes a token
 /// to its own probe channel through a command connection, a command connection
-/// sends `PING` — and if that doesn't come back within `timeout` the connection
-/// is considered dead and the driver restarts it. Pure value type: time is
-/// passed in.
+/// sends `PING` — and if that (or, where ``Proof/anyReply``, any reply) doesn't
+/// come back within `timeout` the connection is considered dead and the driver
+/// restarts it. Pure value type: time is passed in.
 struct ProbeStateMachine {
     enum State: Equatable {
         case disconnected
@@ -24,14 +24,28 @@ struct ProbeStateMachine {
         case probeFailed
     }
 
+    /// What shows, while a probe is out, that the connection still works.
+    enum Proof: Equatable {
+        /// Any reply. A command connection's replies arrive in order over the very link the probe
+        /// tests, so a reply to an earlier command proves it as well as the probe's own would; and
+        /// a probe queued behind a long pipeline may take longer than `timeout` to be answered
+        /// while replies keep arriving.
+        case anyReply
+        /// Only the probe's own message: a subscriber's probe is published elsewhere, and only its
+        /// arrival proves that publishes made elsewhere reach this connection.
+        case probeOnly
+    }
+
     let idleInterval: TimeAmount
     let timeout: TimeAmount
+    let proof: Proof
     private(set) var state: State = .disconnected
     private var nextToken: UInt64 = 0
 
-    init(idleInterval: TimeAmount, timeout: TimeAmount) {
+    init(idleInterval: TimeAmount, timeout: TimeAmount, proof: Proof) {
         self.idleInterval = idleInterval
         self.timeout = timeout
+        self.proof = proof
     }
 
     mutating func connected(now: NIODeadline) {
@@ -42,12 +56,14 @@ struct ProbeStateMachine {
         state = .disconnected
     }
 
-    /// Any traffic on the subscriber connection postpones the next probe.
-    /// During a probe only the probe's own message counts: it alone proves that
-    /// publishes made elsewhere reach this connection.
+    /// Any traffic on the connection postpones the next probe; during a probe it ends the probe
+    /// only where ``proof`` says any reply proves the connection.
     mutating func activity(now: NIODeadline) {
-        if case .idle = state {
+        switch (state, proof) {
+        case (.idle, _), (.probing, .anyReply):
             state = .idle(lastActivity: now)
+        case (.probing, .probeOnly), (.disconnected, _):
+            break
         }
     }
 

@@ -19,9 +19,10 @@ import ServiceLifecycle
 /// - after shutdown, commands throw ``RedisClientError/shutdown``.
 ///
 /// Liveness: when no reply arrived for ``RedisConfiguration/probeIdleInterval`` the client sends
-/// a `PING`, and restarts the connection when that is not answered within
-/// ``RedisConfiguration/probeTimeout`` (``ProbeStateMachine``), so a connection that went silent is
-/// replaced in seconds; TCP keepalive backs this up.
+/// a `PING`, and restarts the connection when no reply at all (the `PING`'s or an earlier
+/// command's) arrives within ``RedisConfiguration/probeTimeout`` (``ProbeStateMachine``), so a
+/// connection that went silent is replaced in seconds, and a busy one is not; TCP keepalive backs
+/// this up.
 public final class RedisClient: Service, @unchecked Sendable {
     public let configuration: RedisConfiguration
     private let logger: Logger
@@ -36,7 +37,7 @@ public final class RedisClient: Service, @unchecked Sendable {
     ) {
         self.configuration = configuration
         self.logger = logger
-        self.probe = ProbeStateMachine(idleInterval: configuration.probeIdleInterval, timeout: configuration.probeTimeout)
+        self.probe = ProbeStateMachine(idleInterval: configuration.probeIdleInterval, timeout: configuration.probeTimeout, proof: .anyReply)
         self.manager = RedisConnectionManager(
             configuration: configuration,
             eventLoop: eventLoopGroup.next(),

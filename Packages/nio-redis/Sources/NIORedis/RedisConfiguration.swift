@@ -15,9 +15,9 @@ public struct RedisConfiguration: Sendable {
     public var reconnectBackoff: RedisBackoff
     /// Command connections send a `PING` when no reply arrived for this long…
     public var probeIdleInterval: TimeAmount = .seconds(2)
-    /// …and restart the connection when its reply is not back within this: a connection that went
-    /// silent (a blackholed link, a dead peer) is replaced within both, not after thousands of
-    /// timed-out commands or the kernel's TCP timeout.
+    /// …and restart the connection when no reply at all (the `PING`'s or an earlier command's)
+    /// arrives within this: a connection that went silent (a blackholed link, a dead peer) is
+    /// replaced within both, not after thousands of timed-out commands or the kernel's TCP timeout.
     public var probeTimeout: TimeAmount = .seconds(2)
 
     public init(

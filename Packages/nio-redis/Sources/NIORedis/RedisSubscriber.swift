@@ -107,7 +107,7 @@ public final class RedisSubscriber: Service, @unchecked Sendable {
         (messages, messageContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(options.messageBufferSize))
         (events, eventContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(100))
         self.subscriptions = SubscriptionStateMachine(initialChannels: [probeChannel])
-        self.probe = ProbeStateMachine(idleInterval: options.probeIdleInterval, timeout: options.probeTimeout)
+        self.probe = ProbeStateMachine(idleInterval: options.probeIdleInterval, timeout: options.probeTimeout, proof: .probeOnly)
         self.manager = RedisConnectionManager(
             configuration: configuration,
             eventLoop: eventLoop,

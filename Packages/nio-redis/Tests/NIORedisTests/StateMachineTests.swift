@@ -175,7 +175,7 @@ final class ProbeStateMachineTests: XCTestCase {
     let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
 
     func testProbesWhenIdleAndSucceedsWhenTheProbeComesBack() {
-        var probe = ProbeStateMachine(idleInterval: .seconds(10), timeout: .seconds(2))
+        var probe = ProbeStateMachine(idleInterval: .seconds(10), timeout: .seconds(2), proof: .probeOnly)
         XCTAssertEqual(probe.tick(now: start), .none, "not connected")
         probe.connected(now: start)
         XCTAssertEqual(probe.tick(now: start + .seconds(9)), .none)
@@ -191,7 +191,7 @@ final class ProbeStateMachineTests: XCTestCase {
     }
 
     func testFailsWhenTheProbeDoesNotComeBack() {
-        var probe = ProbeStateMachine(idleInterval: .seconds(10), timeout: .seconds(2))
+        var probe = ProbeStateMachine(idleInterval: .seconds(10), timeout: .seconds(2), proof: .probeOnly)
         probe.connected(now: start)
         XCTAssertEqual(probe.tick(now: start + .seconds(10)), .sendProbe(token: 0))
         XCTAssertEqual(probe.tick(now: start + .seconds(11)), .none)
@@ -199,6 +199,21 @@ final class ProbeStateMachineTests: XCTestCase {
         XCTAssertEqual(probe.tick(now: start + .seconds(30)), .none, "waits for the reconnect")
         probe.connected(now: start + .seconds(31))
         XCTAssertEqual(probe.tick(now: start + .seconds(41)), .sendProbe(token: 1))
+    }
+
+    /// A command connection's probe queued behind a long pipeline: the replies still arriving
+    /// prove the connection, so it is not restarted while they do, and is once they stop.
+    func testAnyReplyEndsACommandConnectionsProbe() {
+        var probe = ProbeStateMachine(idleInterval: .seconds(10), timeout: .seconds(2), proof: .anyReply)
+        probe.connected(now: start)
+        XCTAssertEqual(probe.tick(now: start + .seconds(10)), .sendProbe(token: 0))
+        probe.activity(now: start + .seconds(11))
+        XCTAssertEqual(probe.state, .idle(lastActivity: start + .seconds(11)), "an earlier command's reply counts")
+        XCTAssertEqual(probe.tick(now: start + .seconds(12)), .none, "not restarted at the probe's deadline")
+        probe.probeReceived(token: 0, now: start + .seconds(13))
+        XCTAssertEqual(probe.state, .idle(lastActivity: start + .seconds(11)), "the late answer changes nothing")
+        XCTAssertEqual(probe.tick(now: start + .seconds(21)), .sendProbe(token: 1))
+        XCTAssertEqual(probe.tick(now: start + .seconds(23)), .probeFailed, "silence still fails it")
     }
 }
 
