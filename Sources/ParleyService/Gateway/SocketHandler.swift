@@ -40,7 +40,9 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Maintained by the wheel.
     var keepAlivePosition: KeepAliveWheel.Position?
 
-    init(handle: SocketHandle, acknowledges: Bool, settings: SocketSettings) {
+    /// Private: ``install(on:handle:token:address:acknowledges:settings:)`` is the one way in, so a
+    /// handler never serves a socket the gateway was not told of.
+    private init(handle: SocketHandle, acknowledges: Bool, settings: SocketSettings) {
         self.handle = handle
         self.acknowledges = acknowledges
         self.settings = settings
