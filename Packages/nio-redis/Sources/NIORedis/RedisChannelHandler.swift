@@ -14,14 +14,7 @@ final class RedisChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// A caller waiting for a reply. A class so the timeout can be attached after enqueueing.
-    private final class Pending {
-        let promise: EventLoopPromise<RESPValue>
-        var timeout: Scheduled<Void>?
-        init(promise: EventLoopPromise<RESPValue>) { self.promise = promise }
-    }
-
-    private var queue = CommandQueueStateMachine<Pending>()
+    private var queue = CommandQueueStateMachine<EventLoopPromise<RESPValue>>()
     private let reader = HiredisReader()
     private let onPush: ((PubSubPush) -> Void)?
     /// Called for every reply and push: the connection is alive.
@@ -51,16 +44,15 @@ final class RedisChannelHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Sends a command; `promise` gets its reply, a ``RedisError``, or a ``RedisClientError``.
     func send(_ arguments: [any RESPArgument], timeout: TimeAmount, promise: EventLoopPromise<RESPValue>) {
-        let pending = Pending(promise: promise)
         guard let context, !closeWhenIdle else {
             promise.fail(RedisClientError.connectionClosed)
             return
         }
-        switch queue.enqueue(pending) {
+        switch queue.enqueue(promise, deadline: .now() + timeout) {
         case .fail:
             promise.fail(RedisClientError.connectionClosed)
-        case .write(let id):
-            pending.timeout = context.eventLoop.scheduleTask(in: timeout) { self.commandTimedOut(id: id) }
+        case .write(let timer):
+            if let timer { arm(timer, context: context) }
             write(arguments, context: context)
         }
     }
@@ -91,16 +83,21 @@ final class RedisChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
-    private func commandTimedOut(id: UInt64) {
-        switch queue.timedOut(id: id) {
-        case .none:
-            break
-        case .fail(let pending):
-            pending.promise.fail(RedisClientError.timeout)
-        case .failAndClose(let pending):
-            pending.promise.fail(RedisClientError.timeout)
+    /// The connection's one command timer (``CommandQueueStateMachine``).
+    private func arm(_ deadline: NIODeadline, context: ChannelHandlerContext) {
+        context.eventLoop.scheduleTask(deadline: deadline) { self.timerFired(deadline: deadline) }
+    }
+
+    private func timerFired(deadline: NIODeadline) {
+        let action = queue.timerFired(deadline: deadline, now: .now())
+        for promise in action.timedOut {
+            promise.fail(RedisClientError.timeout)
+        }
+        if action.close {
             logger.warning("too many commands timed out without a reply; closing the connection")
             context?.close(promise: nil)
+        } else if let next = action.armTimer, let context {
+            arm(next, context: context)
         }
         closeIfIdleRequested()
     }
@@ -126,9 +123,8 @@ final class RedisChannelHandler: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         switch queue.replyReceived(reply) {
-        case .fulfil(let pending, let result):
-            pending.timeout?.cancel()
-            pending.promise.completeWith(result.mapError { $0 as any Error })
+        case .fulfil(let promise, let result):
+            promise.completeWith(result.mapError { $0 as any Error })
         case .discard:
             break
         case .unexpected:
@@ -140,9 +136,8 @@ final class RedisChannelHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         outbound = nil
-        for pending in queue.closed() {
-            pending.timeout?.cancel()
-            pending.promise.fail(RedisClientError.connectionClosed)
+        for promise in queue.closed() {
+            promise.fail(RedisClientError.connectionClosed)
         }
         context.fireChannelInactive()
     }

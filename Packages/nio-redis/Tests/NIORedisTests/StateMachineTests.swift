@@ -3,53 +3,73 @@ import XCTest
 @testable import NIORedis
 
 final class CommandQueueStateMachineTests: XCTestCase {
+    let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+
     func testRepliesAreMatchedInOrder() {
         var queue = CommandQueueStateMachine<String>()
-        guard case .write(let first) = queue.enqueue("a"), case .write(let second) = queue.enqueue("b") else {
-            return XCTFail("expected writes")
-        }
-        XCTAssertLessThan(first, second)
+        _ = queue.enqueue("a", deadline: start + .seconds(5))
+        _ = queue.enqueue("b", deadline: start + .seconds(5))
         guard case .fulfil("a", .success(.integer(1))) = queue.replyReceived(.integer(1)) else { return XCTFail() }
         guard case .fulfil("b", .failure(let error)) = queue.replyReceived(.error(RedisError(message: "ERR x"))) else { return XCTFail() }
         XCTAssertEqual(error.message, "ERR x")
+        XCTAssertFalse(queue.hasWaitingCallers)
+        guard case .unexpected = queue.replyReceived(.null) else { return XCTFail() }
+    }
+
+    func testOneTimerIsArmedForTheEarliestDeadline() {
+        var queue = CommandQueueStateMachine<String>()
+        guard case .write(start + .seconds(5)) = queue.enqueue("a", deadline: start + .seconds(5)) else { return XCTFail() }
+        guard case .write(nil) = queue.enqueue("b", deadline: start + .seconds(6)) else { return XCTFail("a timer is armed earlier") }
+        guard case .write(start + .seconds(2)) = queue.enqueue("c", deadline: start + .seconds(2)) else {
+            return XCTFail("an earlier deadline needs a timer of its own")
+        }
+        _ = queue.replyReceived(.null)
+        // c's timer: only c is overdue; the next timer is for b, since a was answered.
+        var action = queue.timerFired(deadline: start + .seconds(2), now: start + .seconds(2))
+        XCTAssertEqual(action.timedOut, ["c"])
+        XCTAssertEqual(action.armTimer, start + .seconds(6))
+        XCTAssertFalse(action.close)
+        // a's timer, superseded: nothing is overdue, and b's timer is armed already.
+        action = queue.timerFired(deadline: start + .seconds(5), now: start + .seconds(5))
+        XCTAssertEqual(action.timedOut, [])
+        XCTAssertNil(action.armTimer)
+        action = queue.timerFired(deadline: start + .seconds(6), now: start + .seconds(6))
+        XCTAssertEqual(action.timedOut, ["b"])
+        XCTAssertNil(action.armTimer)
         XCTAssertFalse(queue.hasWaitingCallers)
     }
 
     func testTimedOutSlotDiscardsItsLateReply() {
         var queue = CommandQueueStateMachine<String>()
-        guard case .write(let a) = queue.enqueue("a") else { return XCTFail() }
-        _ = queue.enqueue("b")
-        guard case .fail("a") = queue.timedOut(id: a) else { return XCTFail() }
-        guard case .none = queue.timedOut(id: a) else { return XCTFail("second timeout must be ignored") }
+        _ = queue.enqueue("a", deadline: start + .seconds(1))
+        _ = queue.enqueue("b", deadline: start + .seconds(5))
+        XCTAssertEqual(queue.timerFired(deadline: start + .seconds(1), now: start + .seconds(1)).timedOut, ["a"])
+        XCTAssertEqual(queue.timerFired(deadline: start + .seconds(1), now: start + .seconds(1)).timedOut, [], "a times out once")
         guard case .discard = queue.replyReceived(.simpleString("late a")) else { return XCTFail() }
         guard case .fulfil("b", .success(.simpleString("b"))) = queue.replyReceived(.simpleString("b")) else { return XCTFail() }
         guard case .unexpected = queue.replyReceived(.null) else { return XCTFail() }
     }
 
-    func testTimeoutOfAnAnsweredCommandIsIgnored() {
-        var queue = CommandQueueStateMachine<String>()
-        guard case .write(let a) = queue.enqueue("a") else { return XCTFail() }
-        _ = queue.replyReceived(.null)
-        guard case .none = queue.timedOut(id: a) else { return XCTFail() }
-    }
-
     func testTooManyAbandonedSlotsCloseTheConnection() {
         var queue = CommandQueueStateMachine<Int>(maxAbandonedSlots: 2)
-        let ids = (0..<3).map { token -> UInt64 in
-            guard case .write(let id) = queue.enqueue(token) else { fatalError() }
-            return id
+        for token in 0..<2 {
+            _ = queue.enqueue(token, deadline: start + .seconds(1))
         }
-        guard case .fail(0) = queue.timedOut(id: ids[0]), case .fail(1) = queue.timedOut(id: ids[1]) else { return XCTFail() }
-        guard case .failAndClose(2) = queue.timedOut(id: ids[2]) else { return XCTFail() }
+        XCTAssertFalse(queue.timerFired(deadline: start + .seconds(1), now: start + .seconds(1)).close)
+        guard case .write(start + .seconds(2)) = queue.enqueue(2, deadline: start + .seconds(2)) else { return XCTFail() }
+        let action = queue.timerFired(deadline: start + .seconds(2), now: start + .seconds(2))
+        XCTAssertEqual(action.timedOut, [2])
+        XCTAssertTrue(action.close)
     }
 
     func testCloseFailsWaitingCallersAndRejectsNewOnes() {
         var queue = CommandQueueStateMachine<Int>()
-        guard case .write(let first) = queue.enqueue(1) else { return XCTFail() }
-        _ = queue.enqueue(2)
-        _ = queue.timedOut(id: first)
+        _ = queue.enqueue(1, deadline: start + .seconds(1))
+        _ = queue.enqueue(2, deadline: start + .seconds(5))
+        _ = queue.timerFired(deadline: start + .seconds(1), now: start + .seconds(1))
         XCTAssertEqual(queue.closed(), [2])
-        guard case .fail(3) = queue.enqueue(3) else { return XCTFail() }
+        guard case .fail(3) = queue.enqueue(3, deadline: start + .seconds(5)) else { return XCTFail() }
+        XCTAssertEqual(queue.timerFired(deadline: start + .seconds(5), now: start + .seconds(5)).timedOut, [])
     }
 }
 
