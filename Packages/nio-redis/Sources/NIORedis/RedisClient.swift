@@ -20,9 +20,9 @@ import ServiceLifecycle
 ///
 /// Liveness: when no reply arrived for ``RedisConfiguration/probeIdleInterval`` the client sends
 /// a `PING`, and restarts the connection when no reply at all (the `PING`'s or an earlier
-/// command's) arrives within ``RedisConfiguration/probeTimeout`` (``ProbeStateMachine``), so a
-/// connection that went silent is replaced in seconds, and a busy one is not; TCP keepalive backs
-/// this up.
+/// command's) arrives within ``RedisConfiguration/probeTimeout`` and the kernel has received
+/// nothing the event loop did not read (``ProbeStateMachine``), so a connection that went silent is
+/// replaced in seconds, and a busy one is not; TCP keepalive backs this up.
 public final class RedisClient: Service, @unchecked Sendable {
     public let configuration: RedisConfiguration
     private let logger: Logger
@@ -78,9 +78,10 @@ public final class RedisClient: Service, @unchecked Sendable {
             manager.send(["PING"], timeout: configuration.probeTimeout).whenSuccess { _ in
                 self.probe.probeReceived(token: token, now: .now())
             }
-        case .probeFailed:
-            logger.warning("Redis did not answer the liveness probe; restarting the connection")
-            manager.restartConnection()
+        case .confirmSilence(let lastActivity):
+            manager.confirmSilence(since: lastActivity) { received, now in
+                self.probe.silenceChecked(kernelLastReceived: received, now: now)
+            }
         }
     }
 

@@ -89,6 +89,46 @@ final class RedisConnectionManager: @unchecked Sendable {
         return promise.futureResult
     }
 
+    /// Settles an overdue liveness probe (``ProbeStateMachine/TickAction/confirmSilence(lastActivity:)``):
+    /// asks the kernel when data last arrived, lets `decide` (the probe's state machine) rule, logs
+    /// what it found and restarts a silent connection.
+    @discardableResult
+    func confirmSilence(
+        since lastActivity: NIODeadline,
+        decide: @escaping @Sendable (_ kernelLastReceived: NIODeadline?, _ now: NIODeadline) -> ProbeStateMachine.Verdict
+    ) -> EventLoopFuture<ProbeStateMachine.Verdict> {
+        kernelLastReceived().map { received in
+            let now = NIODeadline.now()
+            let verdict = decide(received, now)
+            switch verdict {
+            case .answered:
+                break
+            case .eventLoopBehind:
+                self.logger.warning(
+                    "Redis answered the liveness probe, but the event loop is too busy to read it",
+                    metadata: ["unread_seconds": "\(Double((now - lastActivity).nanoseconds) / 1e9)"]
+                )
+            case .silent:
+                self.logger.warning("Redis did not answer the liveness probe; restarting the connection")
+                self.restartConnection()
+            }
+            return verdict
+        }
+    }
+
+    /// When the kernel last received data on the current connection, read by the event loop or
+    /// not yet (`TCP_INFO`); `nil` without a connection, or where the kernel does not say.
+    private func kernelLastReceived() -> EventLoopFuture<NIODeadline?> {
+        #if os(Linux)
+        guard let socket = channel as? any SocketOptionProvider else { return eventLoop.makeSucceededFuture(nil) }
+        return socket.getTCPInfo()
+            .map { info in NIODeadline.now() - .milliseconds(Int64(info.tcpi_last_data_recv)) }
+            .recover { _ in nil }
+        #else
+        return eventLoop.makeSucceededFuture(nil)
+        #endif
+    }
+
     /// Closes the current connection (if any); the normal reconnect logic replaces it.
     func restartConnection() {
         eventLoop.execute { self.channel?.close(promise: nil) }

@@ -306,10 +306,12 @@ public final class RedisSubscriber: Service, @unchecked Sendable {
                     self.logger.debug("publishing the subscriber probe failed", metadata: ["error": "\(error)"])
                 }
             }
-        case .probeFailed:
-            logger.warning("subscriber probe not received; restarting the subscriber connection")
-            eventContinuation.yield(.probeFailed)
-            manager.restartConnection()
+        case .confirmSilence(let lastActivity):
+            manager.confirmSilence(since: lastActivity) { received, now in
+                self.probe.silenceChecked(kernelLastReceived: received, now: now)
+            }.whenSuccess { verdict in
+                if verdict == .silent { self.eventContinuation.yield(.probeFailed) }
+            }
         }
     }
 }

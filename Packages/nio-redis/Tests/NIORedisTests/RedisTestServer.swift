@@ -101,12 +101,13 @@ var testLogger: Logger {
 @discardableResult
 func withClient<T: Sendable>(
     url: String = SharedRedis.url,
+    eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
     configure: (inout RedisConfiguration) -> Void = { _ in },
     _ body: @Sendable (RedisClient) async throws -> T
 ) async throws -> T {
     var configuration = try RedisConfiguration(url: url)
     configure(&configuration)
-    let client = RedisClient(configuration: configuration, logger: testLogger)
+    let client = RedisClient(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: testLogger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await client.run() }
         defer { group.cancelAll() }

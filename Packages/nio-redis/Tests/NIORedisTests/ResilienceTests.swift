@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import XCTest
 @testable import NIORedis
 
@@ -161,6 +162,27 @@ final class ResilienceTests: XCTestCase {
         server.stop()
     }
 
+    /// NIO runs every queued task before it reads again, so an event loop kept busy reads nothing
+    /// for longer than the probe's interval and timeout together. Redis has answered — the kernel
+    /// holds the replies — so the connection is kept, and the command sent meanwhile gets its reply.
+    func testAnEventLoopTooBusyToReadKeepsItsConnection() async throws {
+        let server = try RedisTestServer()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        try await withClient(url: server.url, eventLoopGroup: group, configure: { configuration in
+            configuration.probeIdleInterval = .milliseconds(200)
+            configuration.probeTimeout = .milliseconds(200)
+        }) { client in
+            let connection = try await client.send("CLIENT", "ID")
+            let echo = Task { try await client.send("ECHO", "sent while the loop was busy") }
+            keepBusy(group.next(), until: .now() + .seconds(1))
+            try await assertEqual(await echo.value.string, "sent while the loop was busy")
+            // The same connection: it was not restarted.
+            try await assertEqual(await client.send("CLIENT", "ID"), connection)
+        }
+        try await group.shutdownGracefully()
+        server.stop()
+    }
+
     func testAuthenticationFromURL() async throws {
         let server = try RedisTestServer(extraArguments: ["--requirepass", "s3cret", "--user", "app", "on", ">apppw", "~*", "&*", "+@all"])
         try await withClient(url: "redis://:s3cret@127.0.0.1:\(server.port)/2") { client in
@@ -194,5 +216,12 @@ final class ResilienceTests: XCTestCase {
             try await assertEqual(await client.send("SCRIPT", "EXISTS", script.sha1), .array([.integer(1)]))
         }
         server.stop()
+    }
+}
+
+/// Keeps `loop` running tasks, one after another, until `deadline`: it does no I/O meanwhile.
+private func keepBusy(_ loop: any EventLoop, until deadline: NIODeadline) {
+    loop.execute {
+        if NIODeadline.now() < deadline { keepBusy(loop, until: deadline) }
     }
 }

@@ -204,7 +204,11 @@ final class ProbeStateMachineTests: XCTestCase {
         XCTAssertEqual(probe.tick(now: start + .seconds(19)), .sendProbe(token: 0))
         probe.activity(now: start + .seconds(20))
         probe.probeReceived(token: 7, now: start + .seconds(20))
-        XCTAssertEqual(probe.state, .probing(token: 0, deadline: start + .seconds(21)), "only the probe's own token counts")
+        XCTAssertEqual(
+            probe.state,
+            .probing(token: 0, deadline: start + .seconds(21), lastActivity: start + .seconds(20)),
+            "only the probe's own token counts"
+        )
         probe.probeReceived(token: 0, now: start + .seconds(20))
         XCTAssertEqual(probe.tick(now: start + .seconds(22)), .none)
         XCTAssertEqual(probe.tick(now: start + .seconds(30)), .sendProbe(token: 1))
@@ -215,7 +219,10 @@ final class ProbeStateMachineTests: XCTestCase {
         probe.connected(now: start)
         XCTAssertEqual(probe.tick(now: start + .seconds(10)), .sendProbe(token: 0))
         XCTAssertEqual(probe.tick(now: start + .seconds(11)), .none)
-        XCTAssertEqual(probe.tick(now: start + .seconds(12)), .probeFailed)
+        XCTAssertEqual(probe.tick(now: start + .seconds(12)), .confirmSilence(lastActivity: start))
+        XCTAssertEqual(probe.tick(now: start + .seconds(13)), .none, "waits for the kernel's answer")
+        // The kernel's clock may make the last data read look slightly newer than it was.
+        XCTAssertEqual(probe.silenceChecked(kernelLastReceived: start + .milliseconds(15), now: start + .seconds(13)), .silent)
         XCTAssertEqual(probe.tick(now: start + .seconds(30)), .none, "waits for the reconnect")
         probe.connected(now: start + .seconds(31))
         XCTAssertEqual(probe.tick(now: start + .seconds(41)), .sendProbe(token: 1))
@@ -233,7 +240,25 @@ final class ProbeStateMachineTests: XCTestCase {
         probe.probeReceived(token: 0, now: start + .seconds(13))
         XCTAssertEqual(probe.state, .idle(lastActivity: start + .seconds(11)), "the late answer changes nothing")
         XCTAssertEqual(probe.tick(now: start + .seconds(21)), .sendProbe(token: 1))
-        XCTAssertEqual(probe.tick(now: start + .seconds(23)), .probeFailed, "silence still fails it")
+        XCTAssertEqual(probe.tick(now: start + .seconds(23)), .confirmSilence(lastActivity: start + .seconds(11)), "silence still fails it")
+        XCTAssertEqual(probe.silenceChecked(kernelLastReceived: nil, now: start + .seconds(23)), .silent, "the kernel cannot tell")
+    }
+
+    /// An event loop busy running tasks reads nothing: the kernel, which has received the answer,
+    /// tells it from a silent server.
+    func testDataTheEventLoopHasNotReadIsNotSilence() {
+        var probe = ProbeStateMachine(idleInterval: .seconds(10), timeout: .seconds(2), proof: .probeOnly)
+        probe.connected(now: start)
+        XCTAssertEqual(probe.tick(now: start + .seconds(10)), .sendProbe(token: 0))
+        probe.activity(now: start + .seconds(11))
+        XCTAssertEqual(probe.tick(now: start + .seconds(12)), .confirmSilence(lastActivity: start + .seconds(11)), "a push is not the probe")
+        XCTAssertEqual(probe.silenceChecked(kernelLastReceived: start + .milliseconds(11_500), now: start + .seconds(13)), .eventLoopBehind)
+        XCTAssertEqual(probe.state, .idle(lastActivity: start + .seconds(13)), "probes again after the next idle interval")
+        XCTAssertEqual(probe.tick(now: start + .seconds(23)), .sendProbe(token: 1))
+        XCTAssertEqual(probe.tick(now: start + .seconds(25)), .confirmSilence(lastActivity: start + .seconds(13)))
+        probe.activity(now: start + .seconds(25))
+        XCTAssertEqual(probe.silenceChecked(kernelLastReceived: nil, now: start + .seconds(25)), .answered, "read meanwhile")
+        XCTAssertEqual(probe.state, .idle(lastActivity: start + .seconds(25)))
     }
 }
 
