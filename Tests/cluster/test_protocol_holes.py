@@ -191,6 +191,7 @@ def test_a_claim_whose_answer_never_came_leaves_no_presence(spawn, redis):
         assert first.closed_with(timeout=10) == (KICKED, 4409)
         wait_until(lambda: presence_node(redis, account) is None, timeout=4 * HEARTBEAT + 2,
                    message="the unanswered claim's entry removed")
+        node.stop()  # while it can still reach Redis: a node leaving without it waits for it
 
 
 def test_a_node_restarted_under_its_id_clears_what_its_previous_process_left(spawn, redis):
@@ -245,3 +246,4 @@ def test_a_login_between_a_sockets_session_check_and_its_claim_closes_the_socket
         # Closed by the protocol, long before the sweep (every 10 heartbeats) would have.
         assert socket.closed_with(timeout=3 * HEARTBEAT) == (KICKED, 4409)
         wait_until(lambda: presence_node(redis, account) is None, timeout=5, message="the closed socket released")
+        node.stop()  # while it can still reach Redis: a node leaving without it waits for it

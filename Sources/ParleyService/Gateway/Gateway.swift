@@ -297,7 +297,8 @@ final class Gateway: SocketLifecycleDelegate, Service {
     /// Graceful shutdown: `/ready` turns 503, sockets close with 1001 in batches.
     func drain() async {
         readiness.startDraining()
-        await events.record(ClusterEvent(kind: .nodeDraining, node: configuration.nodeID))
+        // Beside the drain, not before it: a Redis that is down must not hold the sockets' close up.
+        async let recorded: Void = events.record(ClusterEvent(kind: .nodeDraining, node: configuration.nodeID))
         let actions = state.withLock { $0.drain() }
         logger.notice("Draining", metadata: ["sockets": "\(actions.filter { if case .goAway = $0 { true } else { false } }.count)"])
         for batch in actions.chunked(by: Self.drainBatch) {
@@ -308,5 +309,6 @@ final class Gateway: SocketLifecycleDelegate, Service {
         while state.withLock({ !$0.connections.isEmpty }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        await recorded
     }
 }
