@@ -64,16 +64,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The multi-node tests and the chaos checker drive real nodes from Python: pytest and a WebSocket
-# client, in a venv of the project's own, and moto's S3-compatible server, which the media tests
-# store files in (PARLEY_MEDIA_URL), and openapi-spec-validator for docs/openapi.json. An existing
-# venv without one of them gets them added.
+# The multi-node tests and the chaos checker drive real nodes from Python: pytest (with xdist, which
+# runs the multi-node modules two at a time) and a WebSocket client, in a venv of the project's own,
+# and moto's S3-compatible server, which the media tests store files in (PARLEY_MEDIA_URL), and
+# openapi-spec-validator for docs/openapi.json. An existing venv without one of them gets them added.
 if wants chaos; then
     venv="$(cd "$(dirname "$0")/.." && pwd)/.local/venv"
-    if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import websockets, yaml, openapi_spec_validator" 2>/dev/null \
+    if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import websockets, yaml, openapi_spec_validator, xdist" 2>/dev/null \
         || [ ! -x "$venv/bin/moto_server" ]; then
-        echo "provision: setting up $venv (pytest, websockets, pyyaml, moto[server], openapi-spec-validator)"
+        echo "provision: setting up $venv (pytest, pytest-xdist, websockets, pyyaml, moto[server], openapi-spec-validator)"
         [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
-        "$venv/bin/pip" install -q --disable-pip-version-check pytest websockets pyyaml 'moto[server]' openapi-spec-validator
+        "$venv/bin/pip" install -q --disable-pip-version-check pytest pytest-xdist websockets pyyaml 'moto[server]' openapi-spec-validator
     fi
 fi

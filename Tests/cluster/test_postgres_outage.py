@@ -2,8 +2,13 @@
 import subprocess
 import threading
 
+import pytest
+
 from conftest import ROOT, wait_until
 from sockets import Socket
+
+# It stops the PostgreSQL every module shares.
+pytestmark = pytest.mark.alone
 
 
 def services(command):
