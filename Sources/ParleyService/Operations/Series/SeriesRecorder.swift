@@ -38,7 +38,7 @@ final class SeriesRecorder: Service {
         // Sampling never waits for Redis: a slow or absent Redis only delays the copies, and the
         // publisher sees the newest sample (the ring fills in what it skipped).
         let (samples, taken) = AsyncStream.makeStream(of: Sample.self, bufferingPolicy: .bufferingNewest(1))
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     await self.sample(into: taken)
