@@ -105,7 +105,7 @@ final class RedisConnectionManager: @unchecked Sendable {
                 break
             case .eventLoopBehind:
                 self.logger.warning(
-                    "Redis answered the liveness probe, but the event loop is too busy to read it",
+                    "Redis has sent data this connection's event loop has not read: the loop is too busy; keeping the connection",
                     metadata: ["unread_seconds": "\(Double((now - lastActivity).nanoseconds) / 1e9)"]
                 )
             case .silent:
