@@ -36,8 +36,8 @@ chaos: deps build
 	scripts/provision.sh chaos
 	DURATION=$(DURATION) SEED=$(SEED) scripts/chaos.sh
 
-# Every libFuzzer target (Fuzz/) for DURATION seconds each (default 300); crashes under .local/fuzz/.
-# TARGETS="FuzzJSONWriter ..." runs only those.
+# Every libFuzzer target (Fuzz/) for DURATION seconds each (default 300), one per core at a time;
+# crashes under .local/fuzz/. TARGETS="FuzzJSONWriter ..." runs only those.
 fuzz: deps
 	scripts/fuzz.sh
 
