@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of Fuzz/ and runs each for DURATION seconds (default 300), as many at
-# once as there are cores (PARALLEL), starting from the seed corpus in Fuzz/Corpus/<target> plus what earlier runs found in
-# .local/fuzz/<target>/corpus. A crash leaves its input in .local/fuzz/<target>/ (crash-*, leak-*,
+# once as there are cores (PARALLEL), starting from the seed corpus in Fuzz/Corpus/<target> plus
+# what earlier runs found in .local/fuzz/<target>/corpus. A crash leaves its input in .local/fuzz/<target>/ (crash-*, leak-*,
 # oom-*, timeout-*) and fails the run; reproduce it with `.build-fuzz/debug/<target> <file>`.
 # TARGETS="FuzzJSONWriter FuzzRESPReader" runs only those.
 set -euo pipefail
