@@ -5,20 +5,72 @@ import Synchronization
 /// `body` did not finish within its deadline.
 struct DeadlineExceeded: Error {}
 
-/// Runs `body` in a task of its own and cancels that task once `duration` has passed, throwing
-/// ``DeadlineExceeded`` when it then fails. Cancelling the caller cancels `body` too.
+/// Runs `body` in a task of its own and answers what it returns or throws, or ``DeadlineExceeded``
+/// once `duration` has passed, whichever comes first. At the deadline `body` is cancelled and left
+/// to end in the background: the caller stops waiting even for a body that ignores cancellation —
+/// a postgres-nio query written to a connection closing under it is never answered at all, and
+/// waiting for it hung a test run until CI's limit (2026-12-02). Cancelling the caller cancels
+/// `body` and waits for it, still at most until the deadline.
 func withDeadline<Result: Sendable>(
     _ duration: Duration,
     _ body: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
-    let task = Task(operation: body)
-    let watch = DeadlineClock.shared.watch(for: duration) { task.cancel() }
-    do {
-        let result = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
-        DeadlineClock.shared.release(watch)
-        return result
-    } catch {
-        throw DeadlineClock.shared.release(watch) ? DeadlineExceeded() : error
+    let outcome = FirstOutcome<Result>()
+    let task = Task {
+        do { outcome.settle(.success(try await body())) } catch { outcome.settle(.failure(error)) }
+    }
+    let watch = DeadlineClock.shared.watch(for: duration) {
+        task.cancel()
+        outcome.settle(.failure(DeadlineExceeded()))
+    }
+    defer { DeadlineClock.shared.release(watch) }
+    return try await withTaskCancellationHandler {
+        try await withUnsafeThrowingContinuation { outcome.deliver(to: $0) }
+    } onCancel: {
+        task.cancel()
+    }
+}
+
+/// The first of several racing outcomes, handed to one waiting continuation exactly once, whether
+/// the outcome or the waiter comes first.
+private final class FirstOutcome<Value: Sendable>: Sendable {
+    private enum State {
+        case pending
+        case waiting(UnsafeContinuation<Value, any Error>)
+        case settled(Result<Value, any Error>)
+        case delivered
+    }
+
+    private let state = Mutex(State.pending)
+
+    /// Records `outcome` unless one came before; resumes the waiter if it is already there.
+    func settle(_ outcome: Result<Value, any Error>) {
+        let waiter: UnsafeContinuation<Value, any Error>? = state.withLock { state in
+            switch state {
+            case .pending:
+                state = .settled(outcome)
+                return nil
+            case .waiting(let continuation):
+                state = .delivered
+                return continuation
+            case .settled, .delivered:
+                return nil
+            }
+        }
+        waiter?.resume(with: outcome)
+    }
+
+    /// Resumes `continuation` with the first outcome, now or when it comes.
+    func deliver(to continuation: UnsafeContinuation<Value, any Error>) {
+        let outcome: Result<Value, any Error>? = state.withLock { state in
+            guard case .settled(let outcome) = state else {
+                state = .waiting(continuation)
+                return nil
+            }
+            state = .delivered
+            return outcome
+        }
+        if let outcome { continuation.resume(with: outcome) }
     }
 }
 
@@ -38,7 +90,6 @@ final class DeadlineClock: Sendable {
     private struct Entry {
         let deadline: NIODeadline
         let cancel: @Sendable () -> Void
-        var expired = false
     }
 
     private struct State {
@@ -69,23 +120,22 @@ final class DeadlineClock: Sendable {
         return Watch(id: id)
     }
 
-    /// Stops watching; tells whether the deadline had passed and the operation was cancelled.
-    @discardableResult
-    func release(_ watch: Watch) -> Bool {
-        state.withLock { $0.entries.removeValue(forKey: watch.id)?.expired ?? false }
+    /// Stops watching: `cancel` is not called if it was not already.
+    func release(_ watch: Watch) {
+        _ = state.withLock { $0.entries.removeValue(forKey: watch.id) }
     }
 
     private func scheduleTick() {
         eventLoop.scheduleTask(in: resolution) { self.tick() }
     }
 
-    /// Cancels what is overdue (once each); keeps ticking while anything is watched.
+    /// Cancels what is overdue and forgets it; keeps ticking while anything is watched.
     private func tick() {
         let now = NIODeadline.now()
         let (overdue, keepTicking) = state.withLock { state in
             var overdue: [@Sendable () -> Void] = []
-            for (id, entry) in state.entries where !entry.expired && entry.deadline <= now {
-                state.entries[id]?.expired = true
+            for (id, entry) in state.entries where entry.deadline <= now {
+                state.entries[id] = nil
                 overdue.append(entry.cancel)
             }
             state.isTicking = !state.entries.isEmpty

@@ -1,3 +1,4 @@
+import NIOPosix
 import PostgresNIO
 import Testing
 @testable import ParleyService
@@ -21,6 +22,23 @@ struct DedicatedConnectionTests {
             }
             #expect(second != first)
             await connection.close()
+        }
+    }
+
+    /// postgres-nio never answers a query written to a connection that has closed (its handler has
+    /// left the channel's pipeline, so nothing fails the query): the deadline ends the wait. The
+    /// dedicated connection can write one in the moment between its closed check and the query,
+    /// when PostgreSQL has just ended the backend.
+    @Test(.timeLimit(.minutes(1))) func aQueryWrittenToAClosedConnectionEndsAtTheDeadline() async throws {
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: .init(url: TestEnvironment.databaseURL),
+            id: 1, logger: TestEnvironment.logger
+        ).get()
+        try await connection.close().get()
+        await #expect(throws: (any Error).self) {
+            try await withDeadline(.milliseconds(200)) {
+                try await connection.query("SELECT 1", logger: TestEnvironment.logger).collect().count
+            }
         }
     }
 
