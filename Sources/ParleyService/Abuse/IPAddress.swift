@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NIOCore
 
 /// An IPv4 or IPv6 address as 128 bits: IPv4 is held as its IPv4-mapped IPv6 form (`::ffff:a.b.c.d`),
 /// so one type, one comparison and one range check serve both.
@@ -24,6 +25,23 @@ struct IPAddress: Hashable, Sendable {
             bytes = Self.v4MappedPrefix + v4
         }
         self.init(bytes: bytes)
+    }
+
+    /// The address of a socket's peer, read from its bytes: every connection has one, and going
+    /// through its text (NIO's `ipAddress`, then parsing it) cost more than the
+    /// rest of the admission check (BENCHMARKS.md, fix 32). `nil` for a Unix domain socket.
+    init?(_ address: SocketAddress) {
+        switch address {
+        case .v4(let v4):
+            self.init(high: 0, low: 0xFFFF_0000_0000 | UInt64(UInt32(bigEndian: v4.address.sin_addr.s_addr)))
+        case .v6(let v6):
+            let (high, low) = withUnsafeBytes(of: v6.address.sin6_addr) { raw in
+                (UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self)), UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+            }
+            self.init(high: high, low: low)
+        case .unixDomainSocket:
+            return nil
+        }
     }
 
     private init(bytes: [UInt8]) {

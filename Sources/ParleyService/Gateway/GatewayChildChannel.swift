@@ -55,7 +55,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let peer = channel.remoteAddress?.ipAddress.flatMap(IPAddress.init)
+        let peer = channel.remoteAddress.flatMap(IPAddress.init)
         guard connectionGuard.admit(channel, peer: peer) else {
             NodeMetrics.connectionDropped("per_address")
             logger.debug("Connection refused: its address holds PARLEY_CONNECTIONS_PER_ADDRESS already", metadata: ["address": "\(peer?.text ?? "?")"])
@@ -84,7 +84,7 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                     // Every socket is accepted first: a refused one gets its `fail` frame after the
                     // upgrade, as the client expects (API.md §5). Only a draining node declines, and
                     // the router then answers 503.
-                    let isGateway = head.method == .GET && head.uri.split(separator: "?").first == "/ws"
+                    let isGateway = head.method == .GET && UpgradeQuery.isGatewayPath(head.uri)
                     return channel.eventLoop.makeSucceededFuture(isGateway && delegate.isAcceptingSockets ? HTTPHeaders() : nil)
                 },
                 upgradePipelineHandler: { [sockets, connectionGuard] channel, head in

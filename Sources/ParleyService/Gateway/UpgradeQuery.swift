@@ -1,21 +1,41 @@
 import Foundation
 
-/// The query parameters a WebSocket upgrade reads from its request target: `token` (API.md §5) and
-/// `ack` (docs/api.md §7). A parser of client bytes on every connect, fuzzed by `FuzzUpgradeToken`.
+/// What a WebSocket upgrade reads from its request target: the path, and the query parameters
+/// `token` (API.md §5) and `ack` (docs/api.md §7). A parser of client bytes on every connect,
+/// fuzzed by `FuzzUpgradeToken`.
 enum UpgradeQuery {
     /// The value of query parameter `name` in `uri`, percent-decoded; `nil` when absent or empty.
     static func value(of name: String, in uri: String) -> String? {
-        // Read as bytes, not Characters: this runs on every connect (BENCHMARKS.md, fix 20). A JWT
-        // has nothing to decode; a percent-encoded value is decoded.
+        // Read as bytes, not Characters, and without splitting into an array: this runs twice on
+        // every connect (BENCHMARKS.md, fixes 20 and 32). A JWT has nothing to decode; a
+        // percent-encoded value is decoded.
         let bytes = uri.utf8
-        guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        let prefix = Array(name.utf8) + [UInt8(ascii: "=")]
-        for pair in bytes[bytes.index(after: question)...].split(separator: UInt8(ascii: "&")) where pair.starts(with: prefix) {
-            let value = pair.dropFirst(prefix.count)
-            guard !value.isEmpty else { return nil }
-            let text = String(decoding: value, as: UTF8.self)
-            return value.contains(UInt8(ascii: "%")) ? text.removingPercentEncoding ?? text : text
+        guard var pairStart = bytes.firstIndex(of: UInt8(ascii: "?")).map(bytes.index(after:)) else { return nil }
+        while pairStart < bytes.endIndex {
+            let pairEnd = bytes[pairStart...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
+            if let value = value(of: name, inPair: bytes[pairStart..<pairEnd]) {
+                guard !value.isEmpty else { return nil }
+                let text = String(decoding: value, as: UTF8.self)
+                return value.contains(UInt8(ascii: "%")) ? text.removingPercentEncoding ?? text : text
+            }
+            pairStart = pairEnd == bytes.endIndex ? pairEnd : bytes.index(after: pairEnd)
         }
         return nil
+    }
+
+    /// What follows `name=` in `pair`, or `nil` when the pair names another parameter.
+    private static func value(of name: String, inPair pair: Substring.UTF8View) -> Substring.UTF8View? {
+        var rest = pair[...]
+        for byte in name.utf8 {
+            guard rest.first == byte else { return nil }
+            rest = rest.dropFirst()
+        }
+        guard rest.first == UInt8(ascii: "=") else { return nil }
+        return rest.dropFirst()
+    }
+
+    /// Whether `uri` is the gateway's path, `/ws`, with or without a query.
+    static func isGatewayPath(_ uri: String) -> Bool {
+        uri.utf8.prefix { $0 != UInt8(ascii: "?") }.elementsEqual("/ws".utf8)
     }
 }

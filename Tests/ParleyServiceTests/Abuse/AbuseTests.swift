@@ -1,3 +1,4 @@
+import NIOCore
 import NIOEmbedded
 import Testing
 @testable import ParleyService
@@ -51,6 +52,16 @@ struct AddressRateLimiterTests {
 
 @Suite("IP addresses and trusted proxies")
 struct TrustedProxiesTests {
+    @Test(arguments: ["203.0.113.7", "2001:db8::1", "::ffff:198.51.100.2", "::1"])
+    func aSocketPeerIsReadFromItsBytesAsFromItsText(text: String) throws {
+        let peer = try SocketAddress(ipAddress: text, port: 443)
+        #expect(IPAddress(peer) == IPAddress(text))
+    }
+
+    @Test func aUnixDomainSocketHasNoAddress() throws {
+        #expect(IPAddress(try SocketAddress(unixDomainSocketPath: "/tmp/parley.sock")) == nil)
+    }
+
     @Test func parsesAddressesAndRanges() throws {
         #expect(IPAddress("203.0.113.7")?.text == "203.0.113.7")
         #expect(IPAddress("2001:DB8::1")?.text == "2001:db8::1")

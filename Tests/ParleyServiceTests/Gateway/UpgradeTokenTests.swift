@@ -1,8 +1,8 @@
 import Testing
 @testable import ParleyService
 
-/// The query parameters of a WebSocket upgrade, read from the request's URI: `token` (API.md §5)
-/// and `ack` (docs/api.md §7).
+/// What a WebSocket upgrade reads from the request's URI: the path, and the query parameters
+/// `token` (API.md §5) and `ack` (docs/api.md §7).
 @Suite("Upgrade query")
 struct UpgradeTokenTests {
     @Test(arguments: [
@@ -24,5 +24,10 @@ struct UpgradeTokenTests {
     @Test(arguments: [("/ws?token=a&ack=1", "1"), ("/ws?ack=0&token=a", "0"), ("/ws?token=a&acks=1", nil), ("/ws?token=ack=1", nil)])
     func theAcknowledgementModeIsRead(uri: String, value: String?) {
         #expect(UpgradeQuery.value(of: "ack", in: uri) == value)
+    }
+
+    @Test(arguments: [("/ws", true), ("/ws?token=a", true), ("/ws/", false), ("/wss", false), ("/api/ws", false), ("/", false)])
+    func theGatewayPathIsKnown(uri: String, isGateway: Bool) {
+        #expect(UpgradeQuery.isGatewayPath(uri) == isGateway)
     }
 }
