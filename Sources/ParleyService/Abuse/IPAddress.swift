@@ -27,9 +27,9 @@ struct IPAddress: Hashable, Sendable {
         self.init(bytes: bytes)
     }
 
-    /// The address of a socket's peer, read from its bytes: every connection has one, and going
-    /// through its text (NIO's `ipAddress`, then parsing it) cost more than the
-    /// rest of the admission check (BENCHMARKS.md, fix 32). `nil` for a Unix domain socket.
+    /// The address of a socket's peer, read from its bytes. Every connection asks for it, and going
+    /// through its text (NIO's `ipAddress`, then parsing that) cost over 1 % of a node's CPU in a
+    /// reconnect storm (BENCHMARKS.md, fix 32). `nil` for a Unix domain socket.
     init?(_ address: SocketAddress) {
         switch address {
         case .v4(let v4):
