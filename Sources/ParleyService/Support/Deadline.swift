@@ -20,8 +20,10 @@ func withDeadline<Result: Sendable>(
         do { outcome.settle(.success(try await body())) } catch { outcome.settle(.failure(error)) }
     }
     let watch = DeadlineClock.shared.watch(for: duration) {
-        task.cancel()
+        // Settled before the cancel: a body that fails at once on it (a pool lease ending with
+        // CancellationError) must not answer first with an error that does not say "deadline".
         outcome.settle(.failure(DeadlineExceeded()))
+        task.cancel()
     }
     defer { DeadlineClock.shared.release(watch) }
     return try await withTaskCancellationHandler {
