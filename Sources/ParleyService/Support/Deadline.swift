@@ -9,7 +9,7 @@ struct DeadlineExceeded: Error {}
 /// once `duration` has passed, whichever comes first. At the deadline `body` is cancelled and left
 /// to end in the background: the caller stops waiting even for a body that ignores cancellation —
 /// a postgres-nio query written to a connection closing under it is never answered at all, and
-/// waiting for it hung a test run until CI's limit (2026-12-02). Cancelling the caller cancels
+/// waiting for it hung a fresh clone's test run (2026-12-02). Cancelling the caller cancels
 /// `body` and waits for it, still at most until the deadline.
 func withDeadline<Result: Sendable>(
     _ duration: Duration,
