@@ -35,7 +35,7 @@ func withDeadline<Result: Sendable>(
 
 /// The first of several racing outcomes, handed to one waiting continuation exactly once, whether
 /// the outcome or the waiter comes first.
-private final class FirstOutcome<Value: Sendable>: Sendable {
+final class FirstOutcome<Value: Sendable>: Sendable {
     private enum State {
         case pending
         case waiting(UnsafeContinuation<Value, any Error>)

@@ -38,16 +38,17 @@ struct DeadlineTests {
     /// A body that never ends, cancelled or not — a postgres-nio query written to a connection
     /// that closed under it — does not hold its caller past the deadline.
     @Test(.timeLimit(.minutes(1))) func withDeadlineStopsWaitingForABodyThatIgnoresCancellation() async throws {
-        let gate = Gate()
+        // An unsafe continuation ignores cancellation: the body waits until the test lets it go.
+        let gate = FirstOutcome<Void>()
         let ended = Mutex(false)
         await #expect(throws: DeadlineExceeded.self) {
             try await withDeadline(.milliseconds(50)) {
-                await gate.passed()
+                try await withUnsafeThrowingContinuation { gate.deliver(to: $0) }
                 ended.withLock { $0 = true }
             }
         }
         #expect(!ended.withLock { $0 }, "answered before the body ended")
-        gate.open()
+        gate.settle(.success(()))
     }
 
     @Test(.timeLimit(.minutes(1))) func cancellingTheCallerCancelsTheBody() async throws {
@@ -64,32 +65,3 @@ struct DeadlineTests {
     }
 }
 
-/// Holds whoever waits at it until it opens, and ignores cancellation while doing so.
-private final class Gate: Sendable {
-    private enum State {
-        case closed(waiter: UnsafeContinuation<Void, Never>?)
-        case open
-    }
-
-    private let state = Mutex(State.closed(waiter: nil))
-
-    func passed() async {
-        await withUnsafeContinuation { continuation in
-            let isOpen = state.withLock { state in
-                guard case .closed = state else { return true }
-                state = .closed(waiter: continuation)
-                return false
-            }
-            if isOpen { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiter: UnsafeContinuation<Void, Never>? = state.withLock { state in
-            defer { state = .open }
-            guard case .closed(let waiter) = state else { return nil }
-            return waiter
-        }
-        waiter?.resume()
-    }
-}
