@@ -25,11 +25,8 @@ enum UpgradeQuery {
 
     /// What follows `name=` in `pair`, or `nil` when the pair names another parameter.
     private static func value(of name: String, inPair pair: Substring.UTF8View) -> Substring.UTF8View? {
-        var rest = pair[...]
-        for byte in name.utf8 {
-            guard rest.first == byte else { return nil }
-            rest = rest.dropFirst()
-        }
+        guard pair.starts(with: name.utf8) else { return nil }
+        let rest = pair.dropFirst(name.utf8.count)
         guard rest.first == UInt8(ascii: "=") else { return nil }
         return rest.dropFirst()
     }
