@@ -252,6 +252,10 @@ struct GatewayStateMachine {
     /// held none.
     mutating func sessionActive(_ connection: ConnectionID, confirmation: RedisSubscriber.Confirmation?) -> [Action] {
         guard case .checkingSession(let userID) = connections[connection]?.phase else { return [] }
+        if hasNewerClaim(than: connection, userID: userID) {
+            connections[connection]?.phase = .closing(userID: userID, generation: nil)
+            return [.close(connection, .kicked)]
+        }
         if connections[connection]?.session == .pending {
             connections[connection]?.session = confirmation.map { .active(since: $0) } ?? .doubtful
         }
@@ -537,6 +541,20 @@ struct GatewayStateMachine {
 
     /// Sends the account's next claim unless Redis is answering one already. The newest waiting
     /// socket claims; older ones waiting would only claim to be kicked by it, so they close now.
+    /// Whether a newer socket of the account (connection ids grow with each upgrade) is claiming or
+    /// live here: its session came from the cache while this one's waited for PostgreSQL. The
+    /// newest socket wins, so this one is superseded at once rather than claiming after it and
+    /// kicking it; ``claimNext(userID:)`` settles only the sockets that wait together.
+    private func hasNewerClaim(than connection: ConnectionID, userID: Int) -> Bool {
+        accounts[userID]?.connections.contains { other in
+            guard other > connection else { return false }
+            switch connections[other]?.phase {
+            case .claiming, .live: return true
+            default: return false
+            }
+        } ?? false
+    }
+
     private mutating func claimNext(userID: Int) -> [Action] {
         guard let account = accounts[userID], claims[userID] == nil else { return [] }
         let waiting = account.connections.filter { connections[$0]?.phase == .waitingToClaim(userID: userID) }

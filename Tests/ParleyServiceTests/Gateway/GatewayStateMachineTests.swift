@@ -76,6 +76,20 @@ struct GatewayStateMachineTests {
         #expect(machine.liveConnections(userID: 7) == [2])
     }
 
+    /// The older socket's session waited for PostgreSQL while the newer one's came from the cache:
+    /// it must not claim after the newer one, and kick it (seen in `test_abuse.py` under load).
+    @Test func anOlderSocketWhoseSessionIsAnsweredAfterANewerOneClaimsIsSuperseded() {
+        var machine = Machine()
+        #expect(authenticated(&machine, 1, user: 7) == [.subscribe(userID: 7)])
+        authenticated(&machine, 2, user: 7)
+        #expect(machine.sessionActive(2, confirmation: Self.confirmation) == [])
+        #expect(machine.subscribed(userID: 7) == [.claim(2, userID: 7)])
+        #expect(machine.sessionActive(1, confirmation: Self.confirmation) == [.close(1, .kicked)])
+        #expect(machine.claimed(2, userID: 7, generation: 100) == [.syncEvents(2)])
+        #expect(machine.socketClosed(1) == [])
+        #expect(machine.liveConnections(userID: 7) == [2])
+    }
+
     @Test func aNewerSocketOnTheSameNodeKicksTheOlder() {
         var machine = Machine()
         claiming(&machine, 1, user: 7)
