@@ -199,7 +199,8 @@ def test_an_overlong_login_username_is_refused_before_it_reaches_redis(cluster, 
     for _ in range(3):
         status, answer = a.post("/login", {"username": username, "password": "whatever1"})
         assert (status, answer["code"]) == (422, "validation_failed"), (status, answer)
-    new_keys = set(redis_keys(redis)) - keys_before
+    # The nodes' once-a-second samples (parley:series*) may appear meanwhile: they are no login's.
+    new_keys = {key for key in set(redis_keys(redis)) - keys_before if not key.startswith("parley:series")}
     assert all(len(key) <= 200 for key in new_keys), f"{len(new_keys)} new keys, longest {max(map(len, new_keys))} bytes"
     # Nothing in Redis holds the username either (the name of a key is not the only place for it).
     sizes = {key: int(redis.cli("MEMORY", "USAGE", key) or 0) for key in new_keys}
