@@ -7,14 +7,30 @@ import socket as net
 from sockets import Socket
 
 
-def raw_upgrade(node, token):
+def handshake(token, path="/ws", upgrade="websocket", connection="Upgrade", version="13", key="random"):
+    """A client's upgrade request; a header given as None is left out."""
+    if key == "random":
+        key = base64.b64encode(os.urandom(16)).decode()
+    headers = {"Host": "x", "Upgrade": upgrade, "Connection": connection,
+               "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": version}
+    lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items() if value is not None)
+    return f"GET {path}?token={token} HTTP/1.1\r\n{lines}\r\n".encode()
+
+
+def send_raw(node, request):
+    """Sends `request` on a new connection; returns the connection and the response head."""
     connection = net.create_connection(("127.0.0.1", node.port), timeout=5)
-    key = base64.b64encode(os.urandom(16)).decode()
-    connection.sendall((f"GET /ws?token={token} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    connection.sendall(request)
     head = b""
     while b"\r\n\r\n" not in head:
-        head += connection.recv(1024)
+        chunk = connection.recv(1024)
+        assert chunk, f"closed without a response, after {head!r}"
+        head += chunk
+    return connection, head
+
+
+def raw_upgrade(node, token):
+    connection, head = send_raw(node, handshake(token))
     assert head.startswith(b"HTTP/1.1 101"), head
     return connection
 
@@ -83,4 +99,31 @@ def test_hostile_frames_close_only_their_own_socket(cluster):
     assert binary.is_open()
 
     assert bystander.is_open()
+    assert a.get("/")[0] == 200
+
+
+def test_handshakes_missing_what_rfc_6455_requires_get_400_and_the_node_keeps_serving(cluster):
+    a, _ = cluster
+    token = a.login(a.sign_up())
+    trailing = os.urandom(64)  # bytes after the request, as a client that does not wait would send
+    for what, request in [
+        ("no key", handshake(token, key=None)),
+        ("another version", handshake(token, version="8")),
+        ("no Connection: upgrade", handshake(token, connection=None)),
+        ("another path", handshake(token, path="/elsewhere")),
+    ]:
+        connection, head = send_raw(a, request + trailing)
+        assert head.startswith(b"HTTP/1.1 400"), (what, head)
+        read_until_closed(connection)  # and it hangs up
+    # The key of RFC 6455's example gets its answer, and bytes sent before reading it do no harm.
+    connection, head = send_raw(a, handshake(token, key="dGhlIHNhbXBsZSBub25jZQ==") + frame(0x9, b"early"))
+    assert head.startswith(b"HTTP/1.1 101"), head
+    assert b"\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n" in head, head
+    connection.sendall(frame(0x9, b"later"))
+    answered = b""
+    while b"later" not in answered:  # the ping sent after the 101 is answered
+        chunk = connection.recv(1024)
+        assert chunk, answered
+        answered += chunk
+    assert Socket(a.ws, a.login(a.sign_up())).is_open()
     assert a.get("/")[0] == 200

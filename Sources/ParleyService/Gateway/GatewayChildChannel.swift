@@ -6,7 +6,6 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
-import NIOWebSocket
 import Synchronization
 import HTTPTypes
 
@@ -20,8 +19,8 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
         case socket
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
-        /// An upgrade was asked for and declined: NIO does not hand that request on, so it is
-        /// answered here (503 while draining, else 400) and the connection closed.
+        /// A WebSocket upgrade was asked for and declined (``WebSocketHandshake/declined``): answered
+        /// here (503 while draining, else 400) and the connection closed.
         case declined(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
     }
 
@@ -66,7 +65,6 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         }
         return channel.eventLoop.makeCompletedFuture {
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffer)
-            let upgradeAsked = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
             // A request head that has not arrived in time (a client trickling bytes) ends the
             // connection; HTTPConnectionStateHandler's idle timeout takes over after the first request.
             // No close callback cancels it: one more closure per socket for its whole life, where a
@@ -76,59 +74,45 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
                 NodeMetrics.connectionDropped("head_timeout")
                 channel.close(promise: nil)
             }
-            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
-                maxFrameSize: FrameAggregator.maximumMessageSize,
-                shouldUpgrade: { [delegate = sockets.delegate] channel, head in
-                    headDeadline.cancel()
-                    upgradeAsked.value = true
-                    // Every socket is accepted first: a refused one gets its `fail` frame after the
-                    // upgrade, as the client expects (API.md §5). Only a draining node declines, and
-                    // the router then answers 503.
-                    let isGateway = head.method == .GET && UpgradeQuery.isGatewayPath(head.uri)
-                    return channel.eventLoop.makeSucceededFuture(isGateway && delegate.isAcceptingSockets ? HTTPHeaders() : nil)
-                },
-                upgradePipelineHandler: { [sockets, connectionGuard] channel, head in
-                    channel.eventLoop.makeCompletedFuture {
-                        let handle = SocketHandle(id: Self.nextSocketID.add(1, ordering: .relaxed).oldValue, channel: channel)
-                        channel.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark).whenFailure { _ in }
-                        // The channel keeps a receive buffer per read of a burst for its whole life;
-                        // a chat socket reads small frames, and one buffer, grown as needed, serves
-                        // them (BENCHMARKS.md, fix 21).
-                        channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1).whenFailure { _ in }
-                        try SocketHandler.install(
-                            on: channel,
-                            handle: handle,
-                            token: UpgradeQuery.value(of: "token", in: head.uri),
-                            address: connectionGuard.trustedProxies.clientAddress(peer: peer, realIP: head.headers.first(name: "X-Real-IP")),
-                            acknowledges: UpgradeQuery.value(of: "ack", in: head.uri) == "1",
-                            settings: sockets
-                        )
-                        return .socket
-                    }
-                }
+            // Pipelining off (NIOAsyncChannel serialises HTTP requests), no error handler (Hummingbird
+            // answers errors), no header validation (swift-http-types validates).
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                withPipeliningAssistance: false,
+                withErrorHandling: false,
+                withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init()
             )
-            let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
-                upgraders: [upgrader],
-                notUpgradingCompletionHandler: { [idleTimeout = connectionGuard.idleTimeout] channel in
-                    headDeadline.cancel()
-                    return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
-                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true)
-                        )
-                        return upgradeAsked.value ? .declined(http) : .notUpgraded(http)
-                    }
-                }
+            let result = channel.eventLoop.makePromise(of: UpgradeResult.self)
+            try channel.pipeline.syncOperations.addHandler(
+                GatewayUpgradeHandler(gateway: self, peer: peer, headDeadline: headDeadline, logger: logger, result: result)
             )
-            var configuration = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: upgradeConfiguration)
-            configuration.enablePipelining = false  // NIOAsyncChannel serialises HTTP requests
-            configuration.enableErrorHandling = false  // Hummingbird answers errors
-            configuration.enableResponseHeaderValidation = false  // swift-http-types validates
-            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
-            return Value(upgradeResult: result, channel: channel)
+            return Value(upgradeResult: result.futureResult, channel: channel)
         }
+    }
+
+    /// Makes `channel` a gateway socket (API.md §5): every socket is accepted first, and a refused
+    /// one gets its `fail` frame after the upgrade, as the client expects.
+    func installSocket(on channel: any Channel, head: HTTPRequestHead, peer: IPAddress?) throws {
+        let handle = SocketHandle(id: Self.nextSocketID.add(1, ordering: .relaxed).oldValue, channel: channel)
+        try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark)
+        // The channel keeps a receive buffer per read of a burst for its whole life; a chat socket
+        // reads small frames, and one buffer, grown as needed, serves them (BENCHMARKS.md, fix 21).
+        try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
+        try SocketHandler.install(
+            on: channel,
+            handle: handle,
+            token: UpgradeQuery.value(of: "token", in: head.uri),
+            address: connectionGuard.trustedProxies.clientAddress(peer: peer, realIP: head.headers.first(name: "X-Real-IP")),
+            acknowledges: UpgradeQuery.value(of: "ack", in: head.uri) == "1",
+            settings: sockets
+        )
+    }
+
+    /// Hummingbird's HTTP handlers on `channel`, behind NIO's HTTP/1 codec, for the router.
+    func serveHTTP(on channel: any Channel, logger: Logger) throws -> NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart> {
+        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: connectionGuard.idleTimeout, logger: logger))
+        return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
     }
 
     func handle(value: Value, logger: Logger) async {
