@@ -65,8 +65,9 @@ struct GatewayChildChannel: ServerChildChannel, HTTPChannelHandler {
         }
         return channel.eventLoop.makeCompletedFuture {
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffer)
-            // A request head that has not arrived in time (a client trickling bytes) ends the
-            // connection; HTTPConnectionStateHandler's idle timeout takes over after the first request.
+            // A first request that has not arrived whole in time (a client trickling bytes, or a
+            // handshake that never ends) ends the connection; HTTPConnectionStateHandler's idle
+            // timeout takes over once it is handed to the router.
             // No close callback cancels it: one more closure per socket for its whole life, where a
             // connection that closed early only keeps the timer until it fires.
             let headDeadline = channel.eventLoop.scheduleTask(in: connectionGuard.requestHeadTimeout) {

@@ -45,7 +45,6 @@ final class GatewayUpgradeHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (state, unwrapInboundIn(data)) {
         case (.awaitingHead, .head(let head)):
-            headDeadline.cancel()
             switch WebSocketHandshake(head: head, acceptingSockets: gateway.sockets.delegate.isAcceptingSockets) {
             case .notAsked:
                 handOnToHTTP(context: context, firstPart: data, declined: false)
@@ -77,7 +76,9 @@ final class GatewayUpgradeHandler: ChannelInboundHandler, RemovableChannelHandle
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// Every way out removes this handler: handed on, upgraded, failed, or the connection closed.
     func handlerRemoved(context: ChannelHandlerContext) {
+        headDeadline.cancel()
         guard case .handedOn = state else {
             // The connection closed before its first request was read.
             return result.fail(ChannelError.inappropriateOperationForState)

@@ -86,6 +86,15 @@ struct GatewayUpgradeHandlerTests {
         #expect(!channel.isActive)
     }
 
+    @Test func aHandshakeWhoseRequestNeverEndsIsClosedAtTheHeadDeadline() throws {
+        try send(Self.handshake.replacingOccurrences(of: "\r\n\r\n", with: "\r\nTransfer-Encoding: chunked\r\n\r\n"))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(4))
+        #expect(channel.isActive && result() == nil, "waits for the end of the request")
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+        guard case .failure = result() else { Issue.record("not failed: \(String(describing: result()))"); return }
+    }
+
     @Test func aConnectionClosedBeforeItsRequestFailsTheResult() throws {
         try send("GET /ws?tok")
         #expect(result() == nil, "waits for the rest of the head")
