@@ -17,11 +17,13 @@ struct HS256Verifier: Sendable {
         let expiresAt: Double
     }
 
-    private let key: SymmetricKey
+    /// HMAC's state after the key, derived once: each verification copies it rather than padding
+    /// and hashing the key again (BENCHMARKS.md, fix 33).
+    private let keyed: HMAC<SHA256>
     private let headers = HS256Headers()
 
     init(secret: String) {
-        key = SymmetricKey(data: Array(secret.utf8))
+        keyed = HMAC(key: SymmetricKey(data: Array(secret.utf8)))
     }
 
     /// The token's claims if it is `header.payload.signature` with an HS256 header, a signature by
@@ -32,8 +34,10 @@ struct HS256Verifier: Sendable {
             let secondDot = bytes[(firstDot + 1)...].firstIndex(of: UInt8(ascii: ".")),
             !bytes[(secondDot + 1)...].contains(UInt8(ascii: "."))
         else { return nil }
+        var mac = keyed
+        mac.update(data: bytes[..<secondDot])
         guard let signature = Base64URL.decode(bytes[(secondDot + 1)...]), signature.count == SHA256.byteCount,
-            HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: bytes[..<secondDot], using: key),
+            mac.finalize() == signature,  // compared in constant time
             isHS256(bytes[..<firstDot]),
             let payload = Base64URL.decode(bytes[(firstDot + 1)..<secondDot]),
             case .object(let members)? = try? JSONParser.parse(payload),

@@ -31,7 +31,7 @@ struct WebSocketHandshakeTests {
     }
 
     @Test func headerValuesAreTokensMatchedWithoutCase() {
-        let mixed = head(setting: [("Upgrade", "WebSocket"), ("Connection", "keep-alive, upgrade")])
+        let mixed = head(setting: [("Upgrade", "WebSocket"), ("Connection", "keep-alive,\tUPGRADE ")])
         #expect(WebSocketHandshake(head: mixed, acceptingSockets: true) == .accept("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))
     }
 
@@ -47,7 +47,9 @@ struct WebSocketHandshakeTests {
         ("no key", .GET, "/ws", "Sec-WebSocket-Key", []),
         ("two keys", .GET, "/ws", nil, [("Sec-WebSocket-Key", "\(key), \(key)")]),
         ("an empty key", .GET, "/ws", nil, [("Sec-WebSocket-Key", "")]),
+        ("a Connection token that only begins with upgrade", .GET, "/ws", nil, [("Connection", "upgraded, close")]),
         ("another version", .GET, "/ws", nil, [("Sec-WebSocket-Version", "8")]),
+        ("two versions", .GET, "/ws", nil, [("Sec-WebSocket-Version", "13, 8")]),
         ("no version", .GET, "/ws", "Sec-WebSocket-Version", []),
     ] as [(String, HTTPMethod, String, String?, [(String, String)])])
     func aHandshakeMissingWhatItNeedsIsDeclined(
