@@ -7,8 +7,8 @@ import NIOWebSocket
 /// to Hummingbird's HTTP handlers, all on the channel's event loop in the read that brought the
 /// request.
 ///
-/// NIO's typed upgrader does the same through a chain of a dozen futures per connect, whose
-/// allocation and generic-metadata lookups were a tenth of a node's CPU per connect (BENCHMARKS.md,
+/// NIO's typed upgrader does the same through a chain of a dozen futures per connect, which with
+/// their generic-metadata lookups were about a seventh of a node's CPU per connect (BENCHMARKS.md,
 /// fix 33); this handler completes one promise.
 final class GatewayUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
