@@ -226,14 +226,11 @@ struct GatewayStateMachine {
     mutating func authenticated(_ connection: ConnectionID, as identity: TokenIdentity) -> [Action] {
         guard connections[connection]?.phase == .authenticating else { return [] }
         let userID = identity.userID
-        // A newer socket of the account on this node (connection ids grow with each upgrade) had its
-        // token checked first — a cached session answers sooner than PostgreSQL. The newest socket
-        // wins, so this one is superseded now rather than claiming after it and kicking it.
-        let newerSocketHere = accounts[userID]?.connections.contains { other in
-            guard other > connection else { return false }
-            if case .closing = connections[other]?.phase { return false }
+        // A newer socket of the account here had its token checked first.
+        let newerSocketHere = hasNewerSocket(than: connection, userID: userID) { phase in
+            if case .closing = phase { return false }
             return true
-        } ?? false
+        }
         if newerSocketHere {
             connections[connection]?.phase = .closing(userID: nil, generation: nil)
             return [.close(connection, .kicked)]
@@ -252,7 +249,16 @@ struct GatewayStateMachine {
     /// held none.
     mutating func sessionActive(_ connection: ConnectionID, confirmation: RedisSubscriber.Confirmation?) -> [Action] {
         guard case .checkingSession(let userID) = connections[connection]?.phase else { return [] }
-        if hasNewerClaim(than: connection, userID: userID) {
+        // A newer socket of the account here is claiming or live: its session came from the cache
+        // while this one's waited for PostgreSQL. ``claimNext(userID:)`` settles only the sockets
+        // that wait together.
+        let newerClaimHere = hasNewerSocket(than: connection, userID: userID) { phase in
+            switch phase {
+            case .claiming, .live: return true
+            default: return false
+            }
+        }
+        if newerClaimHere {
             connections[connection]?.phase = .closing(userID: userID, generation: nil)
             return [.close(connection, .kicked)]
         }
@@ -539,22 +545,15 @@ struct GatewayStateMachine {
         }
     }
 
-    /// Sends the account's next claim unless Redis is answering one already. The newest waiting
-    /// socket claims; older ones waiting would only claim to be kicked by it, so they close now.
-    /// Whether a newer socket of the account (connection ids grow with each upgrade) is claiming or
-    /// live here: its session came from the cache while this one's waited for PostgreSQL. The
-    /// newest socket wins, so this one is superseded at once rather than claiming after it and
-    /// kicking it; ``claimNext(userID:)`` settles only the sockets that wait together.
-    private func hasNewerClaim(than connection: ConnectionID, userID: Int) -> Bool {
-        accounts[userID]?.connections.contains { other in
-            guard other > connection else { return false }
-            switch connections[other]?.phase {
-            case .claiming, .live: return true
-            default: return false
-            }
-        } ?? false
+    /// Whether a newer socket of the account on this node (connection ids grow with each upgrade)
+    /// is in a phase `counts` accepts. The newest socket wins, so an older one found behind it is
+    /// superseded at once rather than claiming after it and kicking it.
+    private func hasNewerSocket(than connection: ConnectionID, userID: Int, where counts: (Phase?) -> Bool) -> Bool {
+        accounts[userID]?.connections.contains { other in other > connection && counts(connections[other]?.phase) } ?? false
     }
 
+    /// Sends the account's next claim unless Redis is answering one already. The newest waiting
+    /// socket claims; older ones waiting would only claim to be kicked by it, so they close now.
     private mutating func claimNext(userID: Int) -> [Action] {
         guard let account = accounts[userID], claims[userID] == nil else { return [] }
         let waiting = account.connections.filter { connections[$0]?.phase == .waitingToClaim(userID: userID) }
