@@ -137,10 +137,26 @@ struct JSONParser {
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
             try requireDigits()
         }
+        if isInteger, let integer = Self.integer(bytes[start..<index]) { return .integer(integer) }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if isInteger, let integer = Int64(text) { return .integer(integer) }
         guard let number = Double(text), number.isFinite else { throw SyntaxError(offset: start) }
         return .number(number)
+    }
+
+    /// An integer's value read straight from its digits (a token's times, ids: no `String` made for
+    /// them), or nil outside `Int64`, which is then read as a `Double`.
+    private static func integer(_ literal: ArraySlice<UInt8>) -> Int64? {
+        let isNegative = literal.first == UInt8(ascii: "-")
+        var value: Int64 = 0
+        for byte in literal.dropFirst(isNegative ? 1 : 0) {
+            let digit = Int64(byte - UInt8(ascii: "0"))
+            let (tens, overflowed) = value.multipliedReportingOverflow(by: 10)
+            // Negative numbers count down, so Int64.min, one further from zero than Int64.max, fits.
+            let (next, overflowedAgain) = isNegative ? tens.subtractingReportingOverflow(digit) : tens.addingReportingOverflow(digit)
+            guard !overflowed, !overflowedAgain else { return nil }
+            value = next
+        }
+        return value
     }
 
     private mutating func skipDigits() {
@@ -155,21 +171,23 @@ struct JSONParser {
 
     // MARK: Strings
 
+    /// A string's runs of unescaped bytes are validated and copied whole, not a scalar at a time:
+    /// most strings have no escape, and become one `String` in one step.
     private mutating func string() throws(SyntaxError) -> String {
         index += 1  // "
-        var scalars = String.UnicodeScalarView()
+        var text = ""
         var runStart = index
         while true {
             guard let byte = current else { throw error() }
             switch byte {
             case UInt8(ascii: "\""):
-                try appendRun(from: runStart, to: &scalars)
+                try appendRun(from: runStart, to: &text)
                 index += 1
-                return String(scalars)
+                return text
             case UInt8(ascii: "\\"):
-                try appendRun(from: runStart, to: &scalars)
+                try appendRun(from: runStart, to: &text)
                 index += 1
-                scalars.append(try escape())
+                text.unicodeScalars.append(try escape())
                 runStart = index
             case 0x00..<0x20:
                 throw error()
@@ -180,17 +198,10 @@ struct JSONParser {
     }
 
     /// Appends the unescaped bytes since `start`, which must be valid UTF-8.
-    private func appendRun(from start: Int, to scalars: inout String.UnicodeScalarView) throws(SyntaxError) {
+    private func appendRun(from start: Int, to text: inout String) throws(SyntaxError) {
         guard start < index else { return }
-        var decoder = UTF8()
-        var iterator = bytes[start..<index].makeIterator()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): scalars.append(scalar)
-            case .emptyInput: return
-            case .error: throw SyntaxError(offset: start)
-            }
-        }
+        guard let run = String(validating: bytes[start..<index], as: UTF8.self) else { throw SyntaxError(offset: start) }
+        if text.isEmpty { text = run } else { text += run }
     }
 
     private mutating func escape() throws(SyntaxError) -> Unicode.Scalar {

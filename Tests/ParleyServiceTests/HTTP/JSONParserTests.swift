@@ -10,6 +10,7 @@ struct JSONParserTests {
         #"{}"#, #"[]"#, #" {"a" : [1, -2, 3.5, -0.25E-2, 1.5e-3, true, false, null, "x"]} "#,
         #"{"nested":{"deep":[[{"k":"v"}]]}}"#, #""\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00""#, #"9223372036854775807"#,
         #"-9223372036854775808"#, #"18446744073709551616"#, #""中文 🇨🇳""#, "0", "-0",
+        #"-9223372036854775809"#, #"{"run":"héllo\nwörld\t中","end":"x\u00e9"}"#, #"[-0.5, 10, -7]"#,
     ])
     func readsWhatFoundationReads(text: String) throws {
         let expected = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
