@@ -110,10 +110,10 @@ final class GatewayUpgradeHandler: ChannelInboundHandler, RemovableChannelHandle
             try pipeline.removeHandler(context: pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self), promise: nil)
             try pipeline.removeHandler(context: pipeline.context(handlerType: HTTPResponseEncoder.self), promise: nil)
             context.writeAndFlush(wrapOutboundOut(WebSocketHandshake.switchingProtocols(accept: accept, allocator: context.channel.allocator)), promise: nil)
+            // No WebSocketProtocolErrorHandler: the socket's own handler answers protocol errors.
             try pipeline.addHandlers(
                 WebSocketFrameEncoder(),
-                ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: FrameAggregator.maximumMessageSize)),
-                WebSocketProtocolErrorHandler()
+                ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: FrameAggregator.maximumMessageSize))
             )
             try gateway.installSocket(on: context.channel, head: head, peer: peer)
             state = .handedOn

@@ -148,7 +148,7 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let code = data.readWebSocketErrorCode() ?? .normalClosure
             state = .closing
             context.writeAndFlush(wrapOutboundOut(Self.closeFrame(code, allocator: context.channel.allocator)))
-                .whenComplete { _ in context.close(promise: nil) }
+                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         case .closing:
             context.close(promise: nil)
         case .closed:
@@ -227,9 +227,25 @@ final class SocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
     }
 
+    /// A frame NIO's decoder refused is answered with the close code that says why (1009 for an
+    /// oversized frame, 1002 for a malformed one), then the connection ends, as it does on any
+    /// other error. Answered here rather than by NIO's `WebSocketProtocolErrorHandler`: a handler
+    /// and its pipeline context less per idle socket (BENCHMARKS.md, fix 35).
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Protocol errors were answered by NIO's WebSocketProtocolErrorHandler (e.g. 1009 for an
-        // oversized frame); anything else ends the connection.
+        if let protocolError = error as? NIOWebSocketError, case .open = state {
+            context.writeAndFlush(wrapOutboundOut(Self.closeFrame(protocolError.closeCode, allocator: context.channel.allocator)), promise: nil)
+        }
+        state = .closed
         context.close(promise: nil)
+    }
+}
+
+extension NIOWebSocketError {
+    /// The close code RFC 6455 §7.4.1 gives the error.
+    fileprivate var closeCode: WebSocketErrorCode {
+        switch self {
+        case .invalidFrameLength: .messageTooLarge
+        case .fragmentedControlFrame, .multiByteControlFrameLength: .protocolError
+        }
     }
 }

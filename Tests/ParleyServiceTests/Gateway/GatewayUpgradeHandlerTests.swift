@@ -34,7 +34,7 @@ struct GatewayUpgradeHandlerTests {
 
     func result() -> Result<GatewayChildChannel.UpgradeResult, any Error>? {
         var outcome: Result<GatewayChildChannel.UpgradeResult, any Error>?
-        upgradeResult.whenComplete { outcome = $0 }
+        upgradeResult.assumeIsolated().whenComplete { outcome = $0 }
         return outcome
     }
 

@@ -119,6 +119,14 @@ struct SocketHandlerTests {
         #expect(closeCode(of: try sent()) == 1009)
     }
 
+    /// NIO's frame decoder reports an oversized frame as an error; the handler answers it with 1009
+    /// and ends the connection.
+    @Test func answersTheDecodersProtocolErrorsWithTheirCloseCode() throws {
+        channel.pipeline.fireErrorCaught(NIOWebSocketError.invalidFrameLength)
+        #expect(closeCode(of: try sent()) == 1009)
+        #expect(!channel.isActive)
+    }
+
     @Test func acceptsAFragmentedMessageUnderTheLimit() throws {
         try receive(.text, [UInt8](repeating: 65, count: 2000), fin: false)
         try receive(.continuation, [UInt8](repeating: 65, count: 2000), fin: true)
