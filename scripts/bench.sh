@@ -179,14 +179,18 @@ fi
 stop_nodes
 
 # The old backend (Node + ws + pg: ../shared/peers/seed-node) and Parley, each with its own
-# PostgreSQL (and Redis), through the same client, one after the other in this invocation.
+# PostgreSQL (and Redis), through the same client in this invocation: one run of each in turn, so
+# a change in the machine's speed over the quarter hour falls on both sides alike.
 peer_dir="${PEER_DIR:-../shared/peers/seed-node}"
 if wants peer; then
     if [ -x "$peer_dir/run.sh" ] && [ "$size" != tiny ]; then
-        echo "bench: peer: the old backend and Parley, $runs runs each ($peer_dir)" >&2
-        RUNS="$runs" RESULTS="$PWD/$out/peer-old" "$peer_dir/run.sh" >"$out/peer-old.log" 2>&1 || echo "  peer: old backend failed (see $out/peer-old.log)"
-        RUNS="$runs" RESULTS="$PWD/$out/peer-parley" PARLEY_BIN="$bin/parley" SQL_DIR="$PWD/sql" "$peer_dir/run-parley.sh" \
-            >"$out/peer-parley.log" 2>&1 || echo "  peer: Parley failed (see $out/peer-parley.log)"
+        echo "bench: peer: the old backend and Parley, $runs runs each, interleaved ($peer_dir)" >&2
+        for i in $(seq 1 "$runs"); do
+            RUNS=1 RESULTS="$PWD/$out/peer-old/run$i" "$peer_dir/run.sh" >>"$out/peer-old.log" 2>&1 ||
+                echo "  peer: old backend failed in run $i (see $out/peer-old.log)"
+            RUNS=1 RESULTS="$PWD/$out/peer-parley/run$i" PARLEY_BIN="$bin/parley" SQL_DIR="$PWD/sql" "$peer_dir/run-parley.sh" \
+                >>"$out/peer-parley.log" 2>&1 || echo "  peer: Parley failed in run $i (see $out/peer-parley.log)"
+        done
         python3 scripts/bench/peer_summary.py "$out/peer-old" "$out/peer-parley" | tee "$out/peer.md"
     else
         echo "bench: peer: skipped ($peer_dir/run.sh not found, or SIZE=tiny)" >&2

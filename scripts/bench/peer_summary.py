@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The old backend and Parley side by side, from the JSON files of ../shared/peers/seed-node's
-run.sh and run-parley.sh (one rate file and one memory file per run): the median of each figure
-over the runs, and Parley's ratio to the old backend, as a markdown table.
+run.sh and run-parley.sh (one rate file and one memory file per run, in the directory or the
+directories under it, one per run): the median of each figure over the runs, and Parley's ratio to
+the old backend, as a markdown table.
 
     peer_summary.py OLD_RESULTS_DIR PARLEY_RESULTS_DIR
 """
@@ -31,7 +32,7 @@ def value(document, path):
 def medians(directory):
     figures = {}
     for label, kind, path, _ in FIGURES:
-        samples = [value(json.loads(f.read_text()), path) for f in sorted(Path(directory).glob(f"*-r*.{kind}.json"))]
+        samples = [value(json.loads(f.read_text()), path) for f in sorted(Path(directory).rglob(f"*-r*.{kind}.json"))]
         samples = [s for s in samples if s is not None]
         figures[label] = (statistics.median(samples), samples) if samples else (None, [])
     return figures
