@@ -17,6 +17,9 @@ struct NodeMetrics: Sendable {
     let probeFailures = Counter(label: "parley_redis_probe_failures_total")
     /// From the publish time carried in a kick to the socket's close here.
     private let kickDelivery = Timer(label: "parley_kick_delivery_seconds")
+    /// Held rather than looked up per connect: making a `Counter` finds it in the registry under a
+    /// lock, on every accepted connect (BENCHMARKS.md, fix 36).
+    private let connectsAccepted = Counter(label: "parley_socket_connects_total", dimensions: [("outcome", "accepted"), ("reason", "")])
 
     init() {}
 
@@ -42,7 +45,7 @@ struct NodeMetrics: Sendable {
     }
 
     func connectAccepted() {
-        Counter(label: "parley_socket_connects_total", dimensions: [("outcome", "accepted"), ("reason", "")]).increment()
+        connectsAccepted.increment()
         NodeCounters.shared.connectsAccepted.add()
     }
 
