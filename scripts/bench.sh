@@ -130,7 +130,7 @@ for i in $(seq 1 "$runs"); do
         --database-url "$database_url" --pgbench-seconds "$pgbench_seconds" --script-dir "$out" --prefix "m${tag}r${i}_"
     wants http && run http http --node "$a" --friends 50 --duration "$http_duration" --concurrency 16 \
         --database-url "$database_url" --script-dir "$out" --prefix "h${tag}r${i}_"
-    wants storm && run storm storm --node "$a" --connects "$storm_connects" --concurrency 64 --prefix "s${tag}r${i}_"
+    wants storm && run storm storm --node "$a" --pid "$(node_pid 1)" --connects "$storm_connects" --concurrency 64 --prefix "s${tag}r${i}_"
     if wants idle; then
         for n in $idle_sizes; do
             # A fresh node: memory freed by earlier scenarios would otherwise hide in its RSS baseline.

@@ -161,6 +161,7 @@ struct Storm: AsyncParsableCommand {
     @Option(help: "Connects (one account each; the sockets stay open until the end).") var connects = 1000
     @Option(help: "Handshakes in flight at a time.") var concurrency = 64
     @Option(help: "Also measure the bare echo server (child process).") var echo = true
+    @Option(help: "The node's process id, to report its CPU per connect (/proc).") var pid: Int32?
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -174,15 +175,17 @@ struct Storm: AsyncParsableCommand {
             let before = try await acceptedConnects(http)
             log("storm: \(connects) authenticated connects on \(endpoint), \(concurrency) at a time")
             let start = nowNanos()
+            let cpu = try pid.map(CPUMeter.init)
             let batch = await SocketBatch.open(to: endpoint, count: connects, concurrency: concurrency, sources: sources) { "/ws?token=\(tokens[$0])" }
             let done = try await waitForAccepted(http, target: before + Double(connects - batch.failures), timeout: 120) ?? nowNanos()
             let accepted = try await acceptedConnects(http) - before
             let seconds = Double(done - start) / 1e9
-            await batch.close()
             var result: [String: Any] = [
                 "accepted": Int(accepted), "failures": batch.failures, "handshake_seconds": round3(batch.seconds),
                 "seconds": round3(seconds), "connects_per_s": (accepted / seconds).rounded(),
             ]
+            if let cpu { result["cpu_us_per_connect"] = try cpu.microseconds(per: Int(accepted)) }
+            await batch.close()
             if let error = batch.firstError { result["first_error"] = error }
             return result
         }
@@ -195,10 +198,15 @@ struct Storm: AsyncParsableCommand {
             defer { server.stop() }
             let serverEndpoint = try Endpoint("http://127.0.0.1:\(port)")
             try await server.waitListening(serverEndpoint)
+            let cpu = try CPUMeter(server.pid)
             let batch = await SocketBatch.open(to: serverEndpoint, count: connects, concurrency: concurrency, sources: sources) { _ in "/ws" }
+            let cpuPerUpgrade = try cpu.microseconds(per: batch.sockets.count)
             await batch.close()
             let rate = (Double(batch.sockets.count) / batch.seconds).rounded()
-            var result: [String: Any] = ["opened": batch.sockets.count, "failures": batch.failures, "seconds": round3(batch.seconds), "connects_per_s": rate]
+            var result: [String: Any] = [
+                "opened": batch.sockets.count, "failures": batch.failures, "seconds": round3(batch.seconds), "connects_per_s": rate,
+                "cpu_us_per_connect": cpuPerUpgrade,
+            ]
             if let error = batch.firstError { result["first_error"] = error }
             results["echo"] = result
             if let parleyRate = parley["connects_per_s"] as? Double, rate > 0 { results["ratio_to_echo"] = round3(parleyRate / rate) }

@@ -74,6 +74,25 @@ enum Proc {
     }
 }
 
+/// A process's CPU time from this meter's start on, shared out over the work done in it.
+struct CPUMeter {
+    let pid: Int32
+    private let startTicks: Int
+
+    init(_ pid: Int32) throws {
+        self.pid = pid
+        startTicks = try Proc.cpuTicks(pid)
+    }
+
+    /// CPU microseconds per unit of `count` since the start (clock ticks are 10 ms: at 10,000
+    /// units, a microsecond each).
+    func microseconds(per count: Int) throws -> Double {
+        guard count > 0 else { return 0 }
+        let ticks = try Proc.cpuTicks(pid) - startTicks
+        return (Double(ticks) / Double(sysconf(Int32(_SC_CLK_TCK))) * 1e6 / Double(count)).rounded()
+    }
+}
+
 /// Loopback source addresses 127.0.0.2 … to spread many client sockets over ephemeral port ranges.
 struct SourceAddresses {
     let count: Int
