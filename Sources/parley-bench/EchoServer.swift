@@ -1,15 +1,27 @@
+import ArgumentParser
+import Crypto
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 
-/// The bare NIO WebSocket server, the limit for Parley's sockets: the same typed upgrader, the same
-/// 256-byte first receive buffer and 256 backlog as a Parley node, and nothing else (no auth, no
-/// presence): text frames are echoed, pings answered, close frames echoed.
+/// The bare NIO WebSocket server, the limit for Parley's sockets: the same 256-byte first receive
+/// buffer and 256 backlog as a Parley node, and nothing else (no auth, no presence): text frames are
+/// echoed, pings answered, close frames echoed.
+///
+/// Two ways to upgrade: NIO's typed upgrader (`.nio`, the storm's limit since it was set), or one
+/// handler that answers the handshake in the read that ends its request (`.lean`), as a Parley
+/// node's ``GatewayUpgradeHandler`` has done since fix 33 (BENCHMARKS.md): what any NIO server
+/// pays per upgrade at the least.
 enum EchoServer {
+    enum Upgrader: String, ExpressibleByArgument, CaseIterable {
+        case nio, lean
+    }
+
     static let receiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 64 * 1024)
 
-    static func run(host: String, port: Int) async throws {
+    static func run(host: String, port: Int, upgrader: Upgrader) async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -18,30 +30,86 @@ enum EchoServer {
             .childChannelOption(ChannelOptions.recvAllocator, value: receiveBuffer)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOTypedWebSocketServerUpgrader<Bool>(
-                        maxFrameSize: 4096,
-                        shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
-                        upgradePipelineHandler: { channel, _ in
-                            channel.eventLoop.makeCompletedFuture {
-                                try channel.pipeline.syncOperations.addHandler(EchoHandler())
-                                return true
-                            }
-                        }
-                    )
-                    let configuration = NIOTypedHTTPServerUpgradeConfiguration<Bool>(
-                        upgraders: [upgrader], notUpgradingCompletionHandler: { channel in
-                            channel.close(promise: nil)
-                            return channel.eventLoop.makeSucceededFuture(false)
-                        }
-                    )
-                    _ = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
-                        configuration: .init(upgradeConfiguration: configuration)
-                    )
+                    switch upgrader {
+                    case .nio: try configureTypedUpgrade(channel)
+                    case .lean: try configureLeanUpgrade(channel)
+                    }
                 }
             }
             .bind(host: host, port: port).get()
-        log("echo-server listening on \(host):\(port)")
+        log("echo-server (\(upgrader.rawValue) upgrade) listening on \(host):\(port)")
         try await channel.closeFuture.get()
+    }
+
+    private static func configureTypedUpgrade(_ channel: any Channel) throws {
+        let upgrader = NIOTypedWebSocketServerUpgrader<Bool>(
+            maxFrameSize: 4096,
+            shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler())
+                    return true
+                }
+            }
+        )
+        let configuration = NIOTypedHTTPServerUpgradeConfiguration<Bool>(
+            upgraders: [upgrader], notUpgradingCompletionHandler: { channel in
+                channel.close(promise: nil)
+                return channel.eventLoop.makeSucceededFuture(false)
+            }
+        )
+        _ = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+            configuration: .init(upgradeConfiguration: configuration)
+        )
+    }
+
+    private static func configureLeanUpgrade(_ channel: any Channel) throws {
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false, withEncoderConfiguration: .init()
+        )
+        try channel.pipeline.syncOperations.addHandler(LeanUpgradeHandler())
+    }
+}
+
+/// Answers a WebSocket handshake once its request has ended: the HTTP codec out, `101` written as
+/// bytes, the WebSocket codec and ``EchoHandler`` in, itself out. No checks beyond the key's
+/// presence: this is a limit, not a server.
+final class LeanUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = ByteBuffer
+
+    private static let guid = Array("258EAFA5-E914-47DA-95CA-C5AB0DC85B11".utf8)
+    private var key: String?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            key = head.headers.first(name: "sec-websocket-key")
+        case .body:
+            break
+        case .end:
+            guard let key else { return context.close(promise: nil) }
+            do {
+                let pipeline = context.pipeline.syncOperations
+                try pipeline.removeHandler(context: pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self), promise: nil)
+                try pipeline.removeHandler(context: pipeline.context(handlerType: HTTPResponseEncoder.self), promise: nil)
+                var response = context.channel.allocator.buffer(capacity: 128)
+                response.writeString(
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(Self.acceptValue(forKey: key))\r\n\r\n"
+                )
+                context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+                try pipeline.addHandlers(WebSocketFrameEncoder(), ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 4096)), EchoHandler())
+                pipeline.removeHandler(context: context, promise: nil)
+            } catch {
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private static func acceptValue(forKey key: String) -> String {
+        var hash = Insecure.SHA1()
+        hash.update(data: Array(key.utf8) + guid)
+        return Data(hash.finalize()).base64EncodedString()
     }
 }
 

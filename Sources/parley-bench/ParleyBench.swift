@@ -20,9 +20,11 @@ struct EchoServerCommand: AsyncParsableCommand {
 
     @Option(help: "Listen address.") var host = "127.0.0.1"
     @Option(help: "Listen port.") var port: Int
+    @Option(help: "How sockets are upgraded: nio (NIO's typed upgrader) or lean (one handler, as a Parley node's).")
+    var upgrader = EchoServer.Upgrader.nio
 
     func run() async throws {
-        try await EchoServer.run(host: host, port: port)
+        try await EchoServer.run(host: host, port: port, upgrader: upgrader)
     }
 }
 
