@@ -65,12 +65,11 @@ enum Proc {
 
     /// The process's CPU use over `seconds`, in percent of one core.
     static func cpuPercent(_ pid: Int32, over seconds: Double) async throws -> Double {
-        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
-        let before = try cpuTicks(pid)
+        let cpu = try CPUMeter(pid)
         let start = nowNanos()
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
         let elapsed = Double(nowNanos() - start) / 1e9
-        return Double(try cpuTicks(pid) - before) / ticksPerSecond / elapsed * 100
+        return try cpu.seconds() / elapsed * 100
     }
 }
 
@@ -84,12 +83,16 @@ struct CPUMeter {
         startTicks = try Proc.cpuTicks(pid)
     }
 
-    /// CPU microseconds per unit of `count` since the start (clock ticks are 10 ms: at 10,000
-    /// units, a microsecond each).
+    /// CPU seconds since the start, in clock ticks of 10 ms.
+    func seconds() throws -> Double {
+        Double(try Proc.cpuTicks(pid) - startTicks) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// CPU microseconds per unit of `count` since the start (at 10,000 units, a tick is a
+    /// microsecond each).
     func microseconds(per count: Int) throws -> Double {
         guard count > 0 else { return 0 }
-        let ticks = try Proc.cpuTicks(pid) - startTicks
-        return (Double(ticks) / Double(sysconf(Int32(_SC_CLK_TCK))) * 1e6 / Double(count)).rounded()
+        return (try seconds() * 1e6 / Double(count)).rounded()
     }
 }
 
