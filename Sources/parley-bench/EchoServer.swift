@@ -1,6 +1,8 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import HummingbirdCore
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -10,18 +12,22 @@ import NIOWebSocket
 /// buffer and 256 backlog as a Parley node, and nothing else (no auth, no presence): text frames are
 /// echoed, pings answered, close frames echoed.
 ///
-/// Two ways to upgrade: NIO's typed upgrader (`.nio`, the storm's limit since it was set), or one
+/// Three ways to upgrade: NIO's typed upgrader (`.nio`, the storm's limit since it was set); one
 /// handler that answers the handshake in the read that ends its request (`.lean`), as a Parley
-/// node's ``GatewayUpgradeHandler`` has done since fix 33 (BENCHMARKS.md): what any NIO server
-/// pays per upgrade at the least.
+/// node's `GatewayUpgradeHandler` has done since fix 33 (BENCHMARKS.md): what any NIO server pays
+/// per upgrade at the least; and that handler behind Hummingbird's `Server` (`.hummingbird`), as a
+/// node's port is served: what Hummingbird's accept loop and its task per connection add.
 enum EchoServer {
     enum Upgrader: String, ExpressibleByArgument, CaseIterable {
-        case nio, lean
+        case nio, lean, hummingbird
     }
 
     static let receiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 64 * 1024)
 
     static func run(host: String, port: Int, upgrader: Upgrader) async throws {
+        if upgrader == .hummingbird {
+            return try await runThroughHummingbird(host: host, port: port)
+        }
         let group = MultiThreadedEventLoopGroup.singleton
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -30,10 +36,7 @@ enum EchoServer {
             .childChannelOption(ChannelOptions.recvAllocator, value: receiveBuffer)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    switch upgrader {
-                    case .nio: try configureTypedUpgrade(channel)
-                    case .lean: try configureLeanUpgrade(channel)
-                    }
+                    if upgrader == .nio { try configureTypedUpgrade(channel) } else { try configureLeanUpgrade(channel) }
                 }
             }
             .bind(host: host, port: port).get()
@@ -63,11 +66,46 @@ enum EchoServer {
         )
     }
 
-    private static func configureLeanUpgrade(_ channel: any Channel) throws {
+    private static func configureLeanUpgrade(_ channel: any Channel, ended: EventLoopPromise<Void>? = nil) throws {
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false, withEncoderConfiguration: .init()
         )
-        try channel.pipeline.syncOperations.addHandler(LeanUpgradeHandler())
+        try channel.pipeline.syncOperations.addHandler(LeanUpgradeHandler(ended: ended))
+    }
+
+    /// Hummingbird's `Server` with the node's backlog, handing each connection to a task that waits
+    /// for its upgrade, as `GatewayChildChannel.handle(value:)` does.
+    private static func runThroughHummingbird(host: String, port: Int) async throws {
+        var logger = Logger(label: "echo-server")
+        logger.logLevel = .warning
+        let server = Server(
+            childChannelSetup: HummingbirdChildChannel(),
+            configuration: ServerConfiguration(address: .hostname(host, port: port), backlog: 256),
+            onServerRunning: { _ in log("echo-server (hummingbird upgrade) listening on \(host):\(port)") },
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: logger
+        )
+        try await server.run()
+    }
+
+    private struct HummingbirdChildChannel: ServerChildChannel {
+        struct Value: ServerChildChannelValue {
+            let upgradeEnded: EventLoopFuture<Void>
+            let channel: any Channel
+        }
+
+        func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+            channel.eventLoop.makeCompletedFuture {
+                try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: EchoServer.receiveBuffer)
+                let ended = channel.eventLoop.makePromise(of: Void.self)
+                try configureLeanUpgrade(channel, ended: ended)
+                return Value(upgradeEnded: ended.futureResult, channel: channel)
+            }
+        }
+
+        func handle(value: Value, logger: Logger) async {
+            try? await value.upgradeEnded.get()
+        }
     }
 }
 
@@ -80,6 +118,16 @@ final class LeanUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private static let guid = Array("258EAFA5-E914-47DA-95CA-C5AB0DC85B11".utf8)
     private var key: String?
+    /// Completed when this handler leaves the pipeline: upgraded, or the connection closed first.
+    private let ended: EventLoopPromise<Void>?
+
+    init(ended: EventLoopPromise<Void>? = nil) {
+        self.ended = ended
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        ended?.succeed()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {

@@ -20,7 +20,7 @@ struct EchoServerCommand: AsyncParsableCommand {
 
     @Option(help: "Listen address.") var host = "127.0.0.1"
     @Option(help: "Listen port.") var port: Int
-    @Option(help: "How sockets are upgraded: nio (NIO's typed upgrader) or lean (one handler, as a Parley node's).")
+    @Option(help: "How sockets are upgraded: nio (NIO's typed upgrader), lean (one handler, as a Parley node's), or hummingbird (lean, behind Hummingbird's server, as a node's port).")
     var upgrader = EchoServer.Upgrader.nio
 
     func run() async throws {

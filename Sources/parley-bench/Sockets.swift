@@ -193,15 +193,19 @@ struct Storm: AsyncParsableCommand {
         var summary = "storm: Parley \(parley["connects_per_s"]!) authenticated connects/s"
 
         if echo {
-            // NIO's typed upgrader is the storm's limit; the lean one shows what an upgrade costs at the least.
+            // NIO's typed upgrader is the storm's limit; the lean one shows what an upgrade costs at the
+            // least, and behind Hummingbird's server what serving the port through it adds.
             let nio = try await Self.measureEcho(upgrader: .nio, connects: connects, concurrency: concurrency, sources: sources)
             let lean = try await Self.measureEcho(upgrader: .lean, connects: connects, concurrency: concurrency, sources: sources)
+            let hummingbird = try await Self.measureEcho(upgrader: .hummingbird, connects: connects, concurrency: concurrency, sources: sources)
             results["echo"] = nio
             results["echo_lean"] = lean
+            results["echo_hummingbird"] = hummingbird
             if let parleyRate = parley["connects_per_s"] as? Double, let rate = nio["connects_per_s"] as? Double, rate > 0 {
                 results["ratio_to_echo"] = round3(parleyRate / rate)
             }
-            summary += ", bare NIO echo server \(nio["connects_per_s"]!) upgrades/s (lean upgrade \(lean["connects_per_s"]!))"
+            summary += ", bare NIO echo server \(nio["connects_per_s"]!) upgrades/s (lean upgrade \(lean["connects_per_s"]!), "
+                + "behind Hummingbird's server \(hummingbird["connects_per_s"]!))"
         }
         report(results, summary: summary)
     }

@@ -57,15 +57,19 @@ def main(path):
         out.append(f"| storm: authenticated connects/s | {fmt(med(p), 0)} | bare NIO echo upgrades/s {fmt(med(e), 0)} "
                    f"| {fmt(med([x.get('ratio_to_echo') for x in r]))} | {len(r)} | Parley {raw(p, 0)}; echo {raw(e, 0)} |")
         lean = [x.get("echo_lean", {}).get("connects_per_s") for x in r]
-        if any(isinstance(v, (int, float)) for v in lean):
-            out.append(f"| storm: lean-upgrade echo upgrades/s | {fmt(med(lean), 0)} | | | {len(r)} | {raw(lean, 0)} |")
+        hb = [x.get("echo_hummingbird", {}).get("connects_per_s") for x in r]
+        if any(isinstance(v, (int, float)) for v in lean + hb):
+            out.append(f"| storm: lean-upgrade echo upgrades/s, bare · behind Hummingbird's server | {fmt(med(lean), 0)} · {fmt(med(hb), 0)} "
+                       f"| | | {len(r)} | {raw(lean, 0)}; {raw(hb, 0)} |")
         pc = [x["parley"].get("cpu_us_per_connect") for x in r]
         ec = [x.get("echo", {}).get("cpu_us_per_connect") for x in r]
         lc = [x.get("echo_lean", {}).get("cpu_us_per_connect") for x in r]
+        hc = [x.get("echo_hummingbird", {}).get("cpu_us_per_connect") for x in r]
         if any(isinstance(v, (int, float)) for v in pc + ec):
             ratios = [a / b for a, b in zip(pc, ec) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b > 0]
             out.append(f"| storm: node CPU per connect (µs) | {fmt(med(pc), 0)} | bare NIO echo per upgrade {fmt(med(ec), 0)}, "
-                       f"lean upgrade {fmt(med(lc), 0)} | {fmt(med(ratios))} | {len(r)} | Parley {raw(pc, 0)}; echo {raw(ec, 0)}; lean {raw(lc, 0)} |")
+                       f"lean upgrade {fmt(med(lc), 0)}, behind Hummingbird's server {fmt(med(hc), 0)} | {fmt(med(ratios))} | {len(r)} "
+                       f"| Parley {raw(pc, 0)}; echo {raw(ec, 0)}; lean {raw(lc, 0)}; Hummingbird {raw(hc, 0)} |")
     r = lines.get("http", [])
     if r:
         h = [x["http"]["requests_per_s"] for x in r]
