@@ -39,10 +39,11 @@ def get_messages(node, person):
 
 
 def nothing_waits(node, person):
-    """Whether everything `person`'s socket was sent is recorded as delivered, so `getmessage` would
-    push nothing twice. The old client's frames count as delivered once written, and the node moves
-    the cursor just after the write: a frame can reach the client before its commit does, so this
-    waits for the commit (read from PostgreSQL, which pushes nothing) before asking the node."""
+    """Whether `getmessage` counts nothing waiting once everything `person`'s socket was sent is
+    recorded as delivered. The old client's frames count as delivered once written, and the node
+    moves the cursor just after the write: a frame can reach the client before that commit, and
+    `getmessage` then still counts it (docs/api.md §7). So this first waits for the commit, read
+    from PostgreSQL, which starts no delivery pass, then asks the node."""
     past_cursor = (f"SELECT count(*) FROM inbox WHERE user_id = {person.id} AND seq > "
                    f"COALESCE((SELECT delivered_seq FROM delivery_cursors WHERE user_id = {person.id}), 0)")
     wait_until(lambda: sql(DATABASE_URL, past_cursor) == [["0"]], message="delivery recorded")
