@@ -88,8 +88,8 @@ struct CPUMeter {
         Double(try Proc.cpuTicks(pid) - startTicks) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    /// CPU microseconds per unit of `count` since the start (at 10,000 units, a tick is a
-    /// microsecond each).
+    /// CPU microseconds per unit of `count` since the start: at 10,000 units one 10 ms tick is one
+    /// microsecond per unit, the resolution.
     func microseconds(per count: Int) throws -> Double {
         guard count > 0 else { return 0 }
         return (try seconds() * 1e6 / Double(count)).rounded()
